@@ -1,0 +1,216 @@
+"""Wiring and lifecycle: the reader thread, the checkpoint schedule, replay.
+
+Owns the one `Tally` and every `SourceFollower`, on the reader thread; HTTP threads see
+them only through `Reader.view()`, a snapshot taken under the reader's lock. Loads the
+catalog and the checkpoint at start, saves the checkpoint every interval and at stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from exporter import checkpoint, contract
+from exporter.catalog import Catalog
+from exporter.collector import SourceGauges, View
+from exporter.config import Config, SourceConfig
+from exporter.data import builtin_catalog_text
+from exporter.events import method_label
+from exporter.follow import SavedFile, SourceFollower, SourceRead
+from exporter.formats import make_parser
+from exporter.formats.stream import Batch, RecordStream
+from exporter.labels import Labeler
+from exporter.tally import Tally
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+
+
+def load_catalog(config: Config) -> Catalog:
+    """The built-in catalog with the user's catalog file merged over it (CatalogError)."""
+    overrides = []
+    if config.catalog_file:
+        path = Path(config.catalog_file)
+        overrides.append((str(path), path.read_text(encoding="utf-8")))
+    return Catalog.from_yaml(builtin_catalog_text(), *overrides)
+
+
+def series_limits(config: Config) -> dict[str, int]:
+    return {metric.name: config.max_series_per_metric for metric in contract.GUARDED}
+
+
+def labeler_for(source: SourceConfig, catalog: Catalog, default_profile: str | None) -> Labeler:
+    profile = source.profile or default_profile or catalog.default_profile
+    return Labeler(source.name, profile, catalog.classify)
+
+
+def account(tally: Tally, labeler: Labeler, batch: Batch, read: SourceRead | None = None) -> None:
+    """Add one batch of a source's records, and its self-metric counts, to the tally."""
+    counted = labeler.count(batch.events)
+    tally.add(contract.RESPONSES.name, counted.responses)
+    tally.add(contract.REQUESTS.name, counted.requests)
+    source = (labeler.source,)
+    tally.inc(contract.LINES.name, source, batch.lines)
+    tally.inc(contract.RECORDS.name, (labeler.source, "matched"), len(batch.events))
+    tally.inc(contract.RECORDS.name, (labeler.source, "malformed"), batch.malformed)
+    tally.inc(contract.RECORDS.name, (labeler.source, "ignored"), batch.ignored)
+    tally.inc(contract.TRUNCATED_LINES.name, source, batch.truncated)
+    if read is not None:
+        tally.inc(contract.BYTES.name, source, read.bytes)
+        tally.inc(contract.ROTATIONS.name, source, read.rotations)
+        tally.inc(contract.TRUNCATIONS.name, source, read.truncations)
+        tally.inc(contract.READ_ERRORS.name, source, read.read_errors)
+
+
+def precreate(tally: Tally, config: Config, labeler: Labeler) -> None:
+    """Series that alerts and dashboards use exist at 0 before the first record."""
+    wanted = config.precreate
+    tally.ensure(
+        contract.RESPONSES.name,
+        (
+            labeler.response_labels(direction, method_label(method), code)
+            for code in wanted.codes
+            for method in wanted.methods
+            for direction in wanted.directions
+        ),
+    )
+
+
+def replay(paths: Iterable[str], source: SourceConfig, catalog: Catalog, config: Config) -> Tally:
+    """Read whole files once, in order, and return what they count."""
+    tally = Tally(series_limits(config))
+    labeler = labeler_for(source, catalog, config.default_profile)
+    precreate(tally, config, labeler)
+    for path in paths:
+        stream = RecordStream(make_parser(source.format), config.max_line_bytes)
+        read = SourceRead()
+        with open(path, "rb") as log_file:
+            while block := log_file.read(1 << 20):
+                read.bytes += len(block)
+                read.batch.merge(stream.feed(block))
+        read.batch.merge(stream.finish())
+        account(tally, labeler, read.batch, read)
+    return tally
+
+
+@dataclass(slots=True)
+class _Source:
+    config: SourceConfig
+    labeler: Labeler
+    follower: SourceFollower
+    # What HTTP threads may read, refreshed under the lock after each pass.
+    gauges: SourceGauges = SourceGauges()
+    paths: tuple[str, ...] = ()
+
+
+class Reader:
+    """The single reader: follows every source, counts, and checkpoints."""
+
+    def __init__(self, config: Config, catalog: Catalog, clock: Clock = time.time) -> None:
+        self._config = config
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._next_checkpoint = 0.0
+        saved = self._restore()
+        self._sources = [self._make_source(s, catalog, saved) for s in config.sources]
+        self.ready = threading.Event()
+
+    def _restore(self) -> Mapping[str, list[SavedFile]] | None:
+        self._tally = Tally(series_limits(self._config))
+        path = self._config.checkpoint_file
+        if path is None:
+            return None
+        try:
+            saved = checkpoint.load(path)
+            if saved is None:
+                return None
+            self._tally = Tally.load(series_limits(self._config), saved.counters)
+        except (checkpoint.CheckpointError, ValueError, OSError) as error:
+            aside = checkpoint.set_aside(path, self._clock()) if Path(path).exists() else None
+            log.error("checkpoint %s is unusable (%s); set aside as %s, starting afresh",
+                      path, error, aside)
+            self._tally = Tally(series_limits(self._config))
+            self._tally.inc(contract.CHECKPOINT_ERRORS.name, ())
+            return None
+        log.info("resuming from checkpoint %s", path)
+        return saved.files
+
+    def _make_source(
+        self, source: SourceConfig, catalog: Catalog, saved: Mapping[str, list[SavedFile]] | None
+    ) -> _Source:
+        labeler = labeler_for(source, catalog, self._config.default_profile)
+        precreate(self._tally, self._config, labeler)
+        account(self._tally, labeler, Batch(), SourceRead())  # self-metrics at 0
+        follower = SourceFollower(
+            source.paths,
+            source.exclude,
+            lambda: RecordStream(make_parser(source.format), self._config.max_line_bytes),
+            time.monotonic,
+            saved=None if saved is None else saved.get(source.name, []),
+            start_at_end=source.start_at == "end",
+            rotate_wait=self._config.rotate_wait,
+            flush_after=self._config.flush_after,
+        )
+        return _Source(source, labeler, follower)
+
+    @property
+    def sources(self) -> list[SourceConfig]:
+        return [s.config for s in self._sources]
+
+    def watched_folders(self, poll_only: bool = False) -> set[str]:
+        return {
+            folder
+            for s in self._sources
+            if s.config.poll_only == poll_only
+            for folder in s.follower.watched_folders()
+        }
+
+    def run_once(self) -> None:
+        """One pass over every source, then a checkpoint if one is due."""
+        for source in self._sources:
+            read = source.follower.poll()
+            follower = source.follower
+            last = self._clock() if read.batch.events else source.gauges.last_record
+            with self._lock:
+                account(self._tally, source.labeler, read.batch, read)
+                source.gauges = SourceGauges(follower.file_count, follower.lag_bytes, last)
+                source.paths = tuple(follower.paths())
+        self.ready.set()
+        if self._config.checkpoint_file and time.monotonic() >= self._next_checkpoint:
+            self.save_checkpoint()
+
+    def save_checkpoint(self) -> None:
+        path = self._config.checkpoint_file
+        if path is None:
+            return
+        self._next_checkpoint = time.monotonic() + self._config.checkpoint_interval
+        with self._lock:
+            self._tally.inc(contract.CHECKPOINT_SAVES.name, ())
+            state = checkpoint.Checkpoint(
+                {s.config.name: s.follower.saved() for s in self._sources}, self._tally.dump()
+            )
+        try:
+            checkpoint.save(path, state, self._clock())
+        except OSError as error:
+            log.error("cannot write checkpoint %s: %s (the previous one is kept)", path, error)
+            with self._lock:
+                self._tally.inc(contract.CHECKPOINT_ERRORS.name, ())
+
+    def view(self) -> View:
+        with self._lock:
+            snapshot = self._tally.snapshot()
+            gauges = {s.config.name: s.gauges for s in self._sources}
+        return View(snapshot, gauges)
+
+    def files(self) -> dict[str, tuple[str, ...]]:
+        with self._lock:
+            return {s.config.name: s.paths for s in self._sources}
+
+    def close(self) -> None:
+        """Save where every file stands; what is held stays held for the next start."""
+        self.save_checkpoint()

@@ -1,0 +1,122 @@
+"""The checkpoint: file offsets and counter values, saved together and atomically.
+
+Owns the checkpoint file's format and its writing (a temporary file beside it, fsync,
+rename, fsync of the folder), so that a crash at any moment leaves either the previous
+checkpoint or the new one, never a mix. Offsets and counts are taken at the same point of
+the reader's loop, so after a restart every record is counted exactly once. A file that
+cannot be read as a checkpoint is set aside under a new name, never trusted or deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from exporter.follow import SavedFile
+
+FORMAT = "sip-log-exporter-checkpoint"
+VERSION = 1
+
+
+class CheckpointError(Exception):
+    """The checkpoint file exists but is not one this version can use."""
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    files: Mapping[str, list[SavedFile]]
+    counters: Any  # Tally.dump() data; Tally.load validates it
+
+
+def encode(checkpoint: Checkpoint, saved_at: float) -> bytes:
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "saved_at": saved_at,
+        "files": {
+            source: [
+                {"path": f.path, "dev": f.dev, "ino": f.ino,
+                 "fingerprint": f.fingerprint.hex(), "offset": f.offset}
+                for f in files
+            ]
+            for source, files in checkpoint.files.items()
+        },
+        "counters": checkpoint.counters,
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def decode(data: bytes) -> Checkpoint:
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise CheckpointError(f"not JSON ({error})") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise CheckpointError(f"not a {FORMAT} file")
+    if document.get("version") != VERSION:
+        raise CheckpointError(f"version {document.get('version')!r}, expected {VERSION}")
+    files = document.get("files")
+    if not isinstance(files, dict):
+        raise CheckpointError("'files' is missing or not a mapping")
+    try:
+        decoded = {
+            str(source): [
+                SavedFile(str(f["path"]), int(f["dev"]), int(f["ino"]),
+                          bytes.fromhex(f["fingerprint"]), int(f["offset"]))
+                for f in entries
+            ]
+            for source, entries in files.items()
+        }
+    except (KeyError, TypeError, ValueError) as error:
+        raise CheckpointError(f"a file entry is malformed ({error!r})") from None
+    return Checkpoint(decoded, document.get("counters", {}))
+
+
+def save(path: str, checkpoint: Checkpoint, clock: float | None = None) -> None:
+    """Write the checkpoint atomically; on error the previous file is left as it was."""
+    data = encode(checkpoint, time.time() if clock is None else clock)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    temporary = f"{path}.tmp"
+    try:
+        with open(temporary, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except OSError:
+        _remove_quietly(temporary)
+        raise
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def load(path: str) -> Checkpoint | None:
+    """The saved checkpoint, or None if there is none; CheckpointError if unusable."""
+    try:
+        with open(path, "rb") as source:
+            data = source.read()
+    except FileNotFoundError:
+        return None
+    return decode(data)
+
+
+def set_aside(path: str, clock: float) -> str:
+    """Rename an unusable checkpoint out of the way, keeping it for inspection."""
+    target = f"{path}.corrupt-{int(clock)}"
+    os.replace(path, target)
+    return target
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass

@@ -1,0 +1,260 @@
+"""Command line: flags in the Prometheus style, subcommands for people, exit codes.
+
+Owns argument parsing, logging setup, reading the config and catalog files, and turning
+every expected failure into a message and an exit status (2 for bad usage or config)
+instead of a traceback. `serve` runs the exporter until SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from prometheus_client import generate_latest
+from prometheus_client.registry import CollectorRegistry
+
+from exporter import __version__, contract
+from exporter.app import Reader, load_catalog, replay
+from exporter.catalog import Catalog, CatalogError
+from exporter.collector import ExporterCollector, View, info_rows
+from exporter.config import Config, ConfigError, SourceConfig, check_profiles, parse_config
+from exporter.explain import explain
+from exporter.formats.options import FORMAT_NAMES, SipOptions
+from exporter.watch import Waker
+from exporter.web import Site, SourceStatus, parse_listen_address, serve
+
+log = logging.getLogger("exporter")
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A problem the user can fix; printed as it is, exit status 2."""
+
+
+def _web_flags() -> argparse.ArgumentParser:
+    flags = argparse.ArgumentParser(add_help=False)
+    flags.add_argument("--web.listen-address", dest="listen_address", default=":9756",
+                       metavar="ADDR", help="address to serve on (default :9756)")
+    flags.add_argument("--web.telemetry-path", dest="telemetry_path", default="/metrics",
+                       metavar="PATH", help="path of the metrics (default /metrics)")
+    flags.add_argument("--log.level", dest="log_level", default="info",
+                       choices=["debug", "info", "warn", "error"], help="log level (default info)")
+    return flags
+
+
+def build_parser() -> argparse.ArgumentParser:
+    web = _web_flags()
+    parser = argparse.ArgumentParser(
+        prog="sip-log-exporter", parents=[web],
+        description="Follow SIP and GB/T 28181 platform logs and serve response-code "
+                    "counters to Prometheus.",
+    )
+    parser.add_argument("--config.file", dest="config_file", metavar="FILE",
+                        help="YAML config (see config/example.yml)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    explain_cmd = commands.add_parser("explain", help="what a response code means (zh and en)")
+    explain_cmd.add_argument("code")
+    explain_cmd.add_argument("--profile", action="append",
+                             help="only this catalog profile (repeatable)")
+    check = commands.add_parser("check-config", help="validate a config file and exit")
+    check.add_argument("file")
+    replay_cmd = commands.add_parser("replay", help="read logs once and print the metrics")
+    replay_cmd.add_argument("files", nargs="+", metavar="FILE")
+    replay_cmd.add_argument("--config.file", dest="replay_config", metavar="FILE",
+                            help="take format and settings from this config's source")
+    replay_cmd.add_argument("--source", help="which source of --config.file (default: first)")
+    replay_cmd.add_argument("--format", choices=sorted(FORMAT_NAMES), default=None)
+    replay_cmd.add_argument("--encoding", default="utf-8")
+    replay_cmd.add_argument("--profile", default=None, help="catalog profile of the codes")
+    replay_cmd.add_argument("--name", default="replay", help="the source label (default replay)")
+    commands.add_parser("demo", parents=[web], help="run the exporter on a generated live log")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level={"warn": "WARNING"}.get(args.log_level, args.log_level.upper()),
+        format="ts=%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s",
+    )
+    try:
+        return _dispatch(args)
+    except (UsageError, ConfigError, CatalogError) as error:
+        print(f"sip-log-exporter: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "explain":
+        catalog = Catalog.from_yaml(_builtin())
+        print(explain(catalog, args.code, args.profile))
+        return 0
+    if args.command == "check-config":
+        config, catalog = _load(args.file)
+        print(f"{args.file}: OK, {len(config.sources)} source(s): "
+              + ", ".join(s.name for s in config.sources))
+        return 0
+    if args.command == "replay":
+        return _replay(args)
+    if args.command == "demo":
+        return _demo(args)
+    if not args.config_file:
+        raise UsageError("no sources to follow: pass --config.file=FILE "
+                         "(see config/example.yml), or try `sip-log-exporter demo`")
+    config, catalog = _load(args.config_file)
+    return serve_exporter(config, catalog, args.listen_address, args.telemetry_path)
+
+
+def _builtin() -> str:
+    from exporter.data import builtin_catalog_text
+
+    return builtin_catalog_text()
+
+
+def _load(path: str) -> tuple[Config, Catalog]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read config file {path}: {error}") from None
+    config = parse_config(text, path)
+    try:
+        catalog = load_catalog(config)
+    except OSError as error:
+        raise ConfigError(path, [("catalog.file", f"cannot read it: {error}")]) from None
+    check_profiles(config, path, catalog.profiles)
+    return config, catalog
+
+
+def _replay(args: argparse.Namespace) -> int:
+    if args.replay_config:
+        config, catalog = _load(args.replay_config)
+        source = _pick_source(config, args.source, args.replay_config)
+    else:
+        if args.source:
+            raise UsageError("--source needs --config.file")
+        format_name = args.format or "sip"
+        text = (f"sources: [{{name: {args.name!r}, paths: ['-'], format: {format_name}, "
+                f"encoding: {args.encoding!r}}}]")
+        if format_name == "regex":
+            raise UsageError("the regex format needs its pattern from --config.file")
+        config = parse_config(text, "(command line)")
+        catalog = Catalog.from_yaml(_builtin())
+        source = config.sources[0]
+    if args.profile:
+        if not catalog.has_profile(args.profile):
+            raise UsageError(f"--profile {args.profile!r}: use one of {', '.join(catalog.profiles)}")
+        source = SourceConfig(source.name, source.paths, source.format, profile=args.profile)
+    for path in args.files:
+        if not os.path.isfile(path):
+            raise UsageError(f"{path}: no such file")
+    tally = replay(args.files, source, catalog, config)
+    snapshot = tally.snapshot()
+    seen = {labels[3] for labels in snapshot.counters.get(contract.RESPONSES.name, {})}
+    profile = source.profile or config.default_profile or catalog.default_profile
+    info = info_rows(e for e in catalog.entries(profile) if e.code in seen)
+    registry = CollectorRegistry(auto_describe=True)
+    registry.register(ExporterCollector(lambda: View(snapshot, {}), info, service=False))
+    sys.stdout.write(generate_latest(registry).decode())
+    return 0
+
+
+def _pick_source(config: Config, name: str | None, path: str) -> SourceConfig:
+    for source in config.sources:
+        if name is None or source.name == name:
+            return source
+    raise UsageError(f"{path}: no source named {name!r}")
+
+
+def serve_exporter(config: Config, catalog: Catalog, address: str, telemetry_path: str) -> int:
+    """Run until SIGTERM/SIGINT: the reader on this thread, HTTP on its own threads."""
+    try:
+        parse_listen_address(address)
+    except ValueError as error:
+        raise UsageError(f"--web.listen-address: {error}") from None
+    reader = Reader(config, catalog)
+    profiles = {s.profile or config.default_profile or catalog.default_profile
+                for s in config.sources}
+    info = info_rows(e for p in sorted(profiles) for e in catalog.entries(p))
+    registry = CollectorRegistry(auto_describe=True)
+    registry.register(ExporterCollector(reader.view, info))
+    from prometheus_client import ProcessCollector
+
+    ProcessCollector(registry=registry)
+    site = Site(registry, telemetry_path, reader.ready.is_set, lambda: _status(config, reader))
+    try:
+        server = serve(address, site)
+    except OSError as error:
+        raise UsageError(f"cannot listen on {address}: {error.strerror or error}") from None
+    log.info("listening on %s, serving %s", address, telemetry_path)
+    stop = threading.Event()
+    waker = Waker(config.poll_interval)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        waker.wake()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        while not stop.is_set():
+            waker.watch(reader.watched_folders())
+            reader.run_once()
+            waker.wait()
+    finally:
+        waker.stop()
+        reader.close()
+        server.shutdown()
+    log.info("stopped")
+    return 0
+
+
+def _status(config: Config, reader: Reader) -> list[SourceStatus]:
+    view, files = reader.view(), reader.files()
+    return [
+        SourceStatus(s.name, _format_name(s), s.paths, files.get(s.name, ()),
+                     view.gauges[s.name])
+        for s in config.sources
+        if s.name in view.gauges
+    ]
+
+
+def _format_name(source: SourceConfig) -> str:
+    return next(n for n, t in FORMAT_NAMES.items() if isinstance(source.format, t))
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from exporter.demo import write_forever
+
+    folder = tempfile.mkdtemp(prefix="sip-log-exporter-demo-")
+    log_path = os.path.join(folder, "wvp.log")
+    Path(log_path).touch()
+    config = Config(
+        sources=(SourceConfig("demo", (os.path.join(folder, "*.log"),),
+                              SipOptions(require_wrapper=True), start_at="beginning"),),
+        poll_interval=0.5,
+    )
+    catalog = Catalog.from_yaml(_builtin())
+    stop = threading.Event()
+    writer = threading.Thread(target=write_forever, args=(log_path, stop), daemon=True)
+    writer.start()
+    host, port = parse_listen_address(args.listen_address)
+    print(f"demo: writing a GB28181 platform log to {log_path}\n"
+          f"demo: metrics at http://{host or 'localhost'}:{port}{args.telemetry_path}, "
+          f"landing page at http://{host or 'localhost'}:{port}/ (Ctrl-C stops)", flush=True)
+    try:
+        return serve_exporter(config, catalog, args.listen_address, args.telemetry_path)
+    finally:
+        stop.set()
+

@@ -1,0 +1,171 @@
+"""The demo's traffic: a seeded generator of realistic GB/T 28181 platform logs.
+
+Owns the demo scenario: a platform (wvp-GB28181-pro with `sip-log` on) and its cameras
+registering with digest auth, sending keepalives, answering catalog queries and live-view
+INVITEs, with occasional 408 bursts (cameras not answering) and 503 bursts (an upstream
+platform overloaded). Text generation is pure; `write_forever` is the one I/O edge.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+DOMAIN = "3402000000"
+PLATFORM = "34020000002000000001"
+PLATFORM_ADDR = "192.168.1.10:5060"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    direction: str  # "in" or "out", as the platform sees it
+    start_line: str
+    method: str
+    cseq: int
+    call_id: str
+    from_id: str
+    to_id: str
+    peer: str
+    body: str = ""
+
+
+def _lines(message: Message, stamp: datetime, thread: str) -> str:
+    when = stamp.strftime("%Y-%m-%d %H:%M:%S.") + f"{stamp.microsecond // 1000:03d}"
+    logger = "com.genersoft.iot.vmp.gb28181.conf.StackLoggerImpl:82"
+    word = "接收：来自--->" if message.direction == "in" else "发送：目标--->"
+    headers = [
+        message.start_line,
+        f"Via: SIP/2.0/UDP {message.peer};rport;branch=z9hG4bK{message.call_id[:10]}{message.cseq}",
+        f"From: <sip:{message.from_id}@{DOMAIN}>;tag={message.cseq * 7919 % 10**9}",
+        f"To: <sip:{message.to_id}@{DOMAIN}>",
+        f"Call-ID: {message.call_id}",
+        f"CSeq: {message.cseq} {message.method}",
+        "User-Agent: WVP-Pro v2.7.0",
+    ]
+    if message.body:
+        headers += ["Content-Type: Application/MANSCDP+xml", f"Content-Length: {len(message.body.encode())}"]
+    else:
+        headers.append("Content-Length: 0")
+    text = "\r\n".join(headers) + "\r\n\r\n" + message.body
+    return (
+        f"{when} [{thread}] INFO  {logger} - Setting SIPMessage peerPacketSource to: /{message.peer}\n"
+        f"{when} [{thread}] INFO  {logger} - {word}{PLATFORM_ADDR}\n{text}\n"
+    )
+
+
+class Traffic:
+    """Generates platform log text; the same seed gives the same log."""
+
+    def __init__(self, seed: int = 28181, cameras: int = 24) -> None:
+        self._random = random.Random(seed)
+        self._cameras = [f"{DOMAIN}13200{n:05d}" for n in range(1, cameras + 1)]
+        self._cseq = 0
+        self._burst: tuple[str, int] | None = None  # (code, messages left)
+
+    def _call(self) -> tuple[str, int]:
+        self._cseq += 1
+        return f"{self._random.getrandbits(64):016x}@192.168.1.10", self._cseq
+
+    def _peer(self, camera: str) -> str:
+        return f"192.168.{int(camera[-4:-2]) + 20}.{int(camera[-2:]) + 10}:5060"
+
+    def exchange(self) -> list[Message]:
+        """One exchange between the platform and a camera: requests and their answers."""
+        camera = self._random.choice(self._cameras)
+        pick = self._random.random()
+        if self._burst is None and pick < 0.01:
+            self._burst = (self._random.choice(["408", "503"]), self._random.randint(8, 25))
+        if self._burst is not None:
+            return self._failure(camera)
+        if pick < 0.45:
+            return self._keepalive(camera)
+        if pick < 0.65:
+            return self._register(camera)
+        if pick < 0.8:
+            return self._catalog(camera)
+        return self._live_view(camera)
+
+    def _keepalive(self, camera: str) -> list[Message]:
+        call, cseq = self._call()
+        body = (f'<?xml version="1.0" encoding="GB2312"?>\r\n<Notify>\r\n<CmdType>Keepalive'
+                f'</CmdType>\r\n<SN>{cseq}</SN>\r\n<DeviceID>{camera}</DeviceID>\r\n'
+                f'<Status>OK</Status>\r\n</Notify>\r\n')
+        peer = self._peer(camera)
+        return [
+            Message("in", f"MESSAGE sip:{PLATFORM}@{DOMAIN} SIP/2.0", "MESSAGE", cseq, call,
+                    camera, PLATFORM, peer, body),
+            Message("out", "SIP/2.0 200 OK", "MESSAGE", cseq, call, camera, PLATFORM, peer),
+        ]
+
+    def _register(self, camera: str) -> list[Message]:
+        call, cseq = self._call()
+        peer, uri = self._peer(camera), f"REGISTER sip:{PLATFORM}@{DOMAIN} SIP/2.0"
+        return [
+            Message("in", uri, "REGISTER", cseq, call, camera, camera, peer),
+            Message("out", "SIP/2.0 401 Unauthorized", "REGISTER", cseq, call, camera, camera, peer),
+            Message("in", uri, "REGISTER", cseq + 1, call, camera, camera, peer),
+            Message("out", "SIP/2.0 200 OK", "REGISTER", cseq + 1, call, camera, camera, peer),
+        ]
+
+    def _catalog(self, camera: str) -> list[Message]:
+        call, cseq = self._call()
+        peer = self._peer(camera)
+        query = (f'<?xml version="1.0" encoding="GB2312"?>\r\n<Query>\r\n<CmdType>Catalog'
+                 f'</CmdType>\r\n<SN>{cseq}</SN>\r\n<DeviceID>{camera}</DeviceID>\r\n</Query>\r\n')
+        return [
+            Message("out", f"MESSAGE sip:{camera}@{DOMAIN} SIP/2.0", "MESSAGE", cseq, call,
+                    PLATFORM, camera, peer, query),
+            Message("in", "SIP/2.0 200 OK", "MESSAGE", cseq, call, PLATFORM, camera, peer),
+        ]
+
+    def _live_view(self, camera: str) -> list[Message]:
+        call, cseq = self._call()
+        peer, channel = self._peer(camera), camera
+        invite = f"INVITE sip:{channel}@{DOMAIN} SIP/2.0"
+        answer = self._random.random()
+        if answer < 0.05:
+            return [
+                Message("out", invite, "INVITE", cseq, call, PLATFORM, channel, peer),
+                Message("in", "SIP/2.0 486 Busy Here", "INVITE", cseq, call, PLATFORM, channel, peer),
+            ]
+        return [
+            Message("out", invite, "INVITE", cseq, call, PLATFORM, channel, peer),
+            Message("in", "SIP/2.0 100 Trying", "INVITE", cseq, call, PLATFORM, channel, peer),
+            Message("in", "SIP/2.0 200 OK", "INVITE", cseq, call, PLATFORM, channel, peer),
+            Message("out", f"ACK sip:{channel}@{DOMAIN} SIP/2.0", "ACK", cseq, call, PLATFORM, channel, peer),
+            Message("out", f"BYE sip:{channel}@{DOMAIN} SIP/2.0", "BYE", cseq + 1, call, PLATFORM, channel, peer),
+            Message("in", "SIP/2.0 200 OK", "BYE", cseq + 1, call, PLATFORM, channel, peer),
+        ]
+
+    def _failure(self, camera: str) -> list[Message]:
+        assert self._burst is not None
+        code, left = self._burst
+        self._burst = (code, left - 1) if left > 1 else None
+        call, cseq = self._call()
+        peer = self._peer(camera)
+        phrase = "Request Timeout" if code == "408" else "Service Unavailable"
+        return [
+            Message("out", f"INVITE sip:{camera}@{DOMAIN} SIP/2.0", "INVITE", cseq, call, PLATFORM, camera, peer),
+            Message("in", f"SIP/2.0 {code} {phrase}", "INVITE", cseq, call, PLATFORM, camera, peer),
+        ]
+
+    def text(self, stamp: datetime) -> Iterator[str]:
+        """The log text of one exchange, stamped at `stamp`."""
+        for n, message in enumerate(self.exchange()):
+            yield _lines(message, stamp, f"Thread-{100 + n}")
+
+
+def write_forever(
+    path: str, stop: threading.Event, rate: float = 20.0, now: Callable[[], datetime] = datetime.now
+) -> None:
+    """Append `rate` exchanges a second to `path` until `stop` is set."""
+    traffic = Traffic()
+    with open(path, "a", encoding="utf-8", newline="") as log_file:
+        while not stop.is_set():
+            log_file.write("".join(traffic.text(now())))
+            log_file.flush()
+            stop.wait(1.0 / rate)

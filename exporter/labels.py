@@ -1,0 +1,52 @@
+"""Events to label sets: the classify step between parsing and the tally.
+
+Owns the metric names of the SIP counters and how an `Event` becomes their label values
+(source, direction, method, code, category), so that every label keeps its closed,
+bounded set of values whatever the log says. Pure.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from exporter import contract
+from exporter.events import Event, Kind, method_label
+from exporter.tally import Labels
+
+RESPONSES = contract.RESPONSES.name
+REQUESTS = contract.REQUESTS.name
+
+Classify = Callable[[str, str], tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """One batch of events as increments per label set."""
+
+    responses: Counter[Labels]
+    requests: Counter[Labels]
+
+
+@dataclass(frozen=True, slots=True)
+class Labeler:
+    """Label values for one source's events, with that source's catalog profile."""
+
+    source: str
+    profile: str
+    classify: Classify
+
+    def count(self, events: Iterable[Event]) -> Counted:
+        responses: Counter[Labels] = Counter()
+        requests: Counter[Labels] = Counter()
+        for event in events:
+            if event.kind is Kind.RESPONSE:
+                responses[self.response_labels(event.direction, event.method, event.code)] += 1
+            else:
+                requests[(self.source, event.direction.value, method_label(event.method))] += 1
+        return Counted(responses, requests)
+
+    def response_labels(self, direction: str, method: str, code: str) -> Labels:
+        code_label, category = self.classify(code, self.profile)
+        return (self.source, str(direction), method_label(method), code_label, category)

@@ -1,0 +1,131 @@
+"""Test support: running the real exporter process, scraping it, waiting on conditions."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from prometheus_client.parser import text_string_to_metric_families
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures"
+T = TypeVar("T")
+
+
+def wait_until(
+    condition: Callable[[], T | None], timeout: float = 15.0, what: str = "condition"
+) -> T:
+    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = condition()
+        if last:
+            return last
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def parse_samples(text: str) -> Samples:
+    """Every sample of an exposition, keyed by (name, sorted label pairs)."""
+    samples: Samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    """The sum of all samples of `name` whose labels include `labels`."""
+    return sum(
+        v for (n, pairs), v in samples.items()
+        if n == name and labels.items() <= dict(pairs).items()
+    )
+
+
+@dataclass
+class Exporter:
+    """A running `sip-log-exporter` process."""
+
+    process: subprocess.Popen[str]
+    port: int
+    log_path: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def get(self, path: str, headers: Mapping[str, str] | None = None) -> tuple[int, str]:
+        request = urllib.request.Request(self.url + path, headers=dict(headers or {}))
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def scrape(self) -> Samples:
+        status, body = self.get("/metrics")
+        assert status == 200, body
+        return parse_samples(body)
+
+    def metrics_text(self) -> str:
+        return self.get("/metrics")[1]
+
+    def ready(self) -> bool:
+        try:
+            return self.get("/-/ready")[0] == 200
+        except OSError:
+            return False
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(timeout=15)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@contextmanager
+def running_exporter(config: Path, *extra: str, log_dir: Path | None = None) -> Iterator[Exporter]:
+    """Start the real exporter on a free port and wait until it is ready."""
+    port = free_port()
+    log_path = (log_dir or config.parent) / f"exporter-{port}.log"
+    with log_path.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "exporter", f"--config.file={config}",
+             f"--web.listen-address=127.0.0.1:{port}", "--log.level=debug", *extra],
+            stdout=output, stderr=subprocess.STDOUT, text=True, cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+    exporter = Exporter(process, port, log_path)
+    try:
+        wait_until(lambda: exporter.ready() or process.poll() is not None, what="readiness")
+        assert process.poll() is None, f"exporter exited early:\n{exporter.output()}"
+        yield exporter
+    finally:
+        try:
+            exporter.stop()
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
