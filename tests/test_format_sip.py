@@ -1,0 +1,206 @@
+"""The SIP message dump format, on bytes."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from exporter.events import Direction, Event, Kind
+from exporter.formats.options import SipOptions
+from exporter.formats.sip import SipParser
+from exporter.formats.stream import RecordStream
+
+WVP_503 = (
+    "2023-08-26 01:19:29.605 [Thread-142] INFO  com.genersoft.iot.vmp.gb28181.conf.StackLoggerImpl:82"
+    " - Setting SIPMessage peerPacketSource to: /192.168.141.61:5060\n"
+    "2023-08-26 01:19:29.606 [Thread-142] INFO  com.genersoft.iot.vmp.gb28181.conf.StackLoggerImpl:82"
+    " - 接收：来自--->192.168.108.180:5060\n"
+    "SIP/2.0 503 Service Unavailable\r\n"
+    "Via: SIP/2.0/UDP 192.168.108.180:5060;branch=z9hG4bK7223329939;rport=5060\r\n"
+    "From: <sip:37010100002000108180@3701010000>;tag=b76fd216256f4b31b92d3faa9bfd0b21\r\n"
+    "To: <sip:34020000001310000006@192.168.141.61:5060>;tag=797528533\r\n"
+    "Call-ID: b7abd1238508e8610062145682f19272@192.168.108.180\r\n"
+    "CSeq: 8330 INVITE\r\n"
+    "User-Agent: Embedded Net DVR/NVR/DVS\r\n"
+    "Warning: start priview failed:maybe rtp session false or preview links' num limit\r\n"
+    "Content-Length: 0\r\n"
+    "\r\n"
+).encode()
+
+WVP_OUT_REGISTER = (
+    "2023-08-26 01:19:30.001 [Thread-143] INFO  com.genersoft.iot.vmp.gb28181.conf.StackLoggerImpl:82"
+    " - 发送：目标--->192.168.141.61:5060\n"
+    "REGISTER sip:34020000002000000001@3402000000 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 192.168.141.61:5060;rport;branch=z9hG4bK1\r\n"
+    "From: <sip:34020000001320000001@3402000000>;tag=1\r\n"
+    "To: <sip:34020000001320000001@3402000000>\r\n"
+    "Call-ID: reg-1@192.168.141.61\r\n"
+    "CSeq: 1 REGISTER\r\n"
+    "Expires: 3600\r\n"
+    "Content-Length: 0\r\n"
+    "\r\n"
+).encode()
+
+GOSIP_401 = (
+    b"TRAC[0671] writeTo 430 , [::]:5060 -> 192.168.80.2:5061 \n"
+    b" SIP/2.0 401 Unauthorized\n"
+    b"Via: SIP/2.0/UDP 192.168.80.2:5061;rport;branch=z9hG4bK8c9504bf4c629800d819eafc302e9e37\n"
+    b"From: <sip:34020000001320000001@192.168.80.2:5061>;tag=186df942117f40e3cd4c9ab11ef5f0e4\n"
+    b"To: <sip:34020000001320000001@192.168.80.2:5061>\n"
+    b"Call-ID: e0fc80c69ce6837ca41b948e23c96171\n"
+    b"CSeq: 1 REGISTER\n"
+    b'WWW-Authenticate: Digest nonce="VXiW75tcyw4c", algorithm=MD5, realm="3707000008",qop="auth"\n'
+)
+
+
+def parse_all(data: bytes, **options: object) -> list[Event]:
+    return SipParser(SipOptions(**options)).parse(data, final=True).events  # type: ignore[arg-type]
+
+
+def fed_in_pieces(data: bytes, size: int, **options: object) -> list[Event]:
+    stream = RecordStream(SipParser(SipOptions(**options)), 65536)  # type: ignore[arg-type]
+    events: list[Event] = []
+    for at in range(0, len(data), size):
+        events += stream.feed(data[at : at + size]).events
+    return events + stream.finish().events
+
+
+def test_a_response_takes_its_method_from_cseq_and_direction_from_the_wrapper() -> None:
+    (event,) = parse_all(WVP_503)
+    assert event == Event(
+        Kind.RESPONSE, Direction.IN, "INVITE", "503", "Service Unavailable",
+        "b7abd1238508e8610062145682f19272@192.168.108.180",
+        "37010100002000108180", "34020000001310000006",
+    )
+
+
+def test_a_request_takes_its_method_from_the_start_line_and_发送_means_out() -> None:
+    (event,) = parse_all(WVP_OUT_REGISTER)
+    assert (event.kind, event.method, event.direction) == (Kind.REQUEST, "REGISTER", Direction.OUT)
+    assert event.from_user == "34020000001320000001"
+
+
+def test_lf_and_crlf_give_the_same_events() -> None:
+    crlf = WVP_503 + WVP_OUT_REGISTER
+    lf = crlf.replace(b"\r\n", b"\n")
+    assert parse_all(lf) == parse_all(crlf)
+
+
+def test_messages_split_across_reads_at_any_size_are_counted_once() -> None:
+    data = (WVP_503 + b"noise line\n" + WVP_OUT_REGISTER) * 3 + GOSIP_401
+    whole = parse_all(data)
+    assert len(whole) == 7
+    for size in (1, 2, 7, 64, 333, 4096):
+        assert fed_in_pieces(data, size) == whole, f"pieces of {size} bytes"
+
+
+def test_a_message_without_a_blank_line_after_its_headers_ends_at_the_next_log_line() -> None:
+    data = GOSIP_401 + b"TRAC[0672] readFrom 310 , 192.168.80.2:5061 -> [::]:5060\n" + GOSIP_401
+    events = parse_all(data)
+    assert [(e.code, e.method, e.direction) for e in events] == [
+        ("401", "REGISTER", Direction.OUT), ("401", "REGISTER", Direction.OUT)
+    ]
+
+
+def test_a_message_still_being_written_is_held_until_its_headers_arrive() -> None:
+    parser = SipParser(SipOptions())
+    head = WVP_503[: WVP_503.index(b"Call-ID")]
+    parsed = parser.parse(head, final=False)
+    assert parsed.events == []
+    assert parsed.consumed < head.index(b"SIP/2.0 503")  # the wrapper is held with it
+
+
+def test_an_unterminated_last_line_is_not_consumed_until_final() -> None:
+    parser = SipParser(SipOptions())
+    data = WVP_503 + b"2023-08-26 01:19:31.000 [main] INFO no newline yet"
+    assert parser.parse(data, final=False).consumed <= len(WVP_503)
+    assert parser.parse(data, final=True).consumed == len(data)
+
+
+def test_supervisor_prefixes_on_every_line_are_understood() -> None:
+    prefixed = b"".join(b"15|wvp-pro | " + line for line in WVP_503.splitlines(keepends=True))
+    (event,) = parse_all(prefixed)
+    assert (event.code, event.method, event.direction) == ("503", "INVITE", Direction.IN)
+    assert event.call_id.startswith("b7abd123")
+
+
+def test_a_start_line_after_a_log_prefix_on_the_same_line_counts() -> None:
+    data = (
+        b"2021-11-18 23:15:34.193 DEBUG 3024 --- [vp-sip-handle-3] "
+        b"c.g.i.v.g.transmit.SIPProcessorObserver  : SIP/2.0 400 Bad Request\n"
+        b"Via: SIP/2.0/UDP 192.168.1.198:5060;rport=5060;branch=z9hG4bK-3539\n"
+        b"CSeq: 1 INVITE\n\n<?xml version=\"1.0\"?>\n<ErrorInfo>\n<ErrorCode>2207</ErrorCode>\n"
+    )
+    (event,) = parse_all(data)
+    # "transmit" in the Java package name says nothing about the direction.
+    assert (event.code, event.method, event.direction) == ("400", "INVITE", Direction.UNKNOWN)
+
+
+def test_quoted_copies_of_a_start_line_are_not_messages() -> None:
+    data = b'<message\nisSender="true"\nfirstLine="SIP/2.0 200 OK"\n>\n' + WVP_503
+    assert [e.code for e in parse_all(data)] == ["503"]
+
+
+def test_require_wrapper_ignores_messages_without_a_direction_line() -> None:
+    bare = WVP_503[WVP_503.index(b"SIP/2.0 503") :]
+    parsed = SipParser(SipOptions(require_wrapper=True)).parse(bare + WVP_OUT_REGISTER, final=True)
+    assert [e.method for e in parsed.events] == ["REGISTER"]
+    assert parsed.ignored == 1
+
+
+def test_english_wrappers_name_the_direction() -> None:
+    asterisk_in = (
+        b"[2023-09-01 23:19:35.558-0400] VERBOSE[30874]: <--- Received SIP request (1286 bytes)"
+        b" from UDP:167.98.76.54:5060 --->\n"
+        b"INVITE sip:1181179609@50.12.34.56:5060 SIP/2.0\nCSeq: 30147 INVITE\n\n"
+    )
+    freeswitch_out = (
+        b"send 414 bytes to udp/[10.0.0.2]:5064 at 17:28:37.346923:\n" + b"-" * 72 + b"\n"
+        b"ACK sip:atpsh@10.0.0.2:5064 SIP/2.0\nCSeq: 34134854 ACK\n\n"
+    )
+    kamailio_in = (
+        b"====================\ntag: rcv\npid: 2501\nprocess: 1\ntime: 1695111111.123\n"
+        b"proto: udp\nsrcip: 10.0.0.1\nsrcport: 5060\ndstip: 10.0.0.2\ndstport: 5060\n"
+        b"~~~~~~~~~~~~~~~~~~~~\nSIP/2.0 180 Ringing\nCSeq: 2 INVITE\n\n||||||||||||||||||||\n"
+    )
+    events = parse_all(asterisk_in + freeswitch_out + kamailio_in)
+    assert [(e.method, e.code, e.direction) for e in events] == [
+        ("INVITE", "", Direction.IN), ("ACK", "", Direction.OUT), ("INVITE", "180", Direction.IN)
+    ]
+
+
+def test_gbk_logs_have_their_chinese_wrappers_read_in_gbk() -> None:
+    gbk = WVP_503.decode().encode("gbk")
+    (event,) = parse_all(gbk, encoding="gbk")
+    assert event.direction is Direction.IN
+
+
+def test_rsyslog_escaped_messages_are_read_when_asked() -> None:
+    one_line = WVP_503.replace(b"\r\n", b"#015#012") + b"\n"
+    (hidden,) = parse_all(one_line)
+    assert (hidden.code, hidden.method) == ("503", "")  # the CSeq stays behind the escapes
+    (event,) = parse_all(one_line, syslog_escapes=True)
+    assert (event.code, event.method) == ("503", "INVITE")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2048), st.booleans())
+def test_any_bytes_parse_without_raising_and_consume_a_prefix(data: bytes, final: bool) -> None:
+    parsed = SipParser(SipOptions()).parse(data, final=final)
+    assert 0 <= parsed.consumed <= len(data)
+    if final:
+        assert parsed.consumed == len(data)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([WVP_503, WVP_OUT_REGISTER, GOSIP_401, b"noise\n", b"\n"]),
+                max_size=12),
+       st.integers(min_value=1, max_value=500))
+def test_any_mix_of_messages_counts_the_same_however_it_is_cut(
+    pieces: list[bytes], size: int
+) -> None:
+    data = b"".join(pieces)
+    whole = Counter((e.method, e.code) for e in parse_all(data))
+    assert Counter((e.method, e.code) for e in fed_in_pieces(data, size)) == whole
