@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -86,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level={"warn": "WARNING"}.get(args.log_level, args.log_level.upper()),
         format="ts=%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
     )
     try:
         return _dispatch(args)
@@ -257,4 +259,6 @@ def _demo(args: argparse.Namespace) -> int:
         return serve_exporter(config, catalog, args.listen_address, args.telemetry_path)
     finally:
         stop.set()
+        writer.join(timeout=2)
+        shutil.rmtree(folder, ignore_errors=True)
 

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install what the tests need on a fresh machine, then run every check and test.
+# Usage: bash scripts/test.sh [pytest arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Debian packages: promtool and prometheus (rules, exposition lint, integration tests).
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
+python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+echo "== ruff";  python3 -m ruff check . && python3 -m ruff format --check .
+echo "== mypy";  python3 -m mypy
+echo "== pytest"; python3 -m pytest "$@"

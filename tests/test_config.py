@@ -1,0 +1,125 @@
+"""The config file: defaults, validation, and what a user sees when it is wrong."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from exporter.config import ConfigError, parse_config
+from exporter.formats.options import JsonOptions, SipOptions
+from tests.support import REPO
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "exporter", *args], capture_output=True,
+                          text=True, cwd=REPO, timeout=60, check=False)
+
+
+def test_the_annotated_example_is_valid() -> None:
+    config = parse_config((REPO / "config" / "example.yml").read_text(), "example.yml")
+    assert [s.name for s in config.sources] == ["wvp", "kamailio-acc", "gateway-json", "opensips"]
+    assert config.sources[0].format == SipOptions("utf-8", require_wrapper=True)
+    assert config.checkpoint_interval == 5.0
+
+
+def test_a_minimal_config_takes_the_documented_defaults() -> None:
+    config = parse_config("sources: [{name: a, paths: ['/var/log/*.log']}]", "c.yml")
+    (source,) = config.sources
+    assert source.format == SipOptions()
+    assert (source.start_at, source.poll_only, source.profile) == ("end", False, None)
+    assert (config.poll_interval, config.rotate_wait, config.max_line_bytes) == (1.0, 5.0, 65536)
+    assert config.precreate.codes == ("408", "503")
+
+
+def test_durations_take_units() -> None:
+    config = parse_config("poll_interval: 250ms\nrotate_wait: 2m\n"
+                          "sources: [{name: a, paths: [x]}]", "c.yml")
+    assert (config.poll_interval, config.rotate_wait) == (0.25, 120.0)
+
+
+def test_json_field_names_are_read() -> None:
+    config = parse_config("sources: [{name: j, paths: [x], format: json, "
+                          "fields: {code: status, from: caller}}]", "c.yml")
+    assert config.sources[0].format == JsonOptions(
+        "utf-8", JsonOptions().fields.__class__(code="status", from_user="caller"))
+
+
+BAD = """\
+poll_interval: fast
+sources:
+  - name: wvp
+    paths: []
+    format: sipp
+    encoding: klingon
+    start_at: middle
+    requre_wrapper: true
+  - name: wvp
+    paths: ["/x"]
+    format: regex
+    pattern: "(?P<code>"
+"""
+
+
+def test_every_problem_of_a_bad_config_is_listed_with_its_key() -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config(BAD, "bad.yml")
+    keys = [key for key, _ in raised.value.problems]
+    assert sorted(keys) == sorted([
+        "poll_interval", "sources[0].format", "sources[0].requre_wrapper", "sources[0].paths",
+        "sources[0].encoding", "sources[0].start_at", "sources[1].pattern", "sources[1].name",
+    ])
+
+
+def test_a_bad_config_exits_2_with_a_clear_message_and_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text(BAD)
+    result = run_cli(f"--config.file={bad}")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"{bad}: sources[0].format: 'sipp' is not one of: json, kv, regex, sip, wvp" in result.stderr
+    assert "sources[0].requre_wrapper: unknown key; did you mean 'require_wrapper'?" in result.stderr
+    assert "poll_interval: 'fast' is not a duration; write it with a unit" in result.stderr
+    assert "'wvp' is used by another source" in result.stderr
+
+
+def test_check_config_reports_the_same_problems(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text(BAD)
+    result = run_cli("check-config", str(bad))
+    assert result.returncode == 2
+    assert "sources[0].encoding: 'klingon' is not an encoding" in result.stderr
+    good = run_cli("check-config", str(REPO / "config" / "example.yml"))
+    assert good.returncode == 0, good.stderr
+    assert "OK, 4 source(s)" in good.stdout
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.yml"
+    bad.write_text("sources:\n  - name: a\n   paths: [x]\n")
+    result = run_cli("check-config", str(bad))
+    assert result.returncode == 2
+    assert f"{bad}: line 3" in result.stderr and "not valid YAML" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unknown_profile_is_a_config_error(tmp_path: Path) -> None:
+    bad = tmp_path / "profile.yml"
+    bad.write_text("sources: [{name: a, paths: [x], profile: sip-world}]\n")
+    result = run_cli("check-config", str(bad))
+    assert result.returncode == 2
+    assert "sources[0].profile: 'sip-world' is not a catalog profile" in result.stderr
+
+
+def test_a_missing_config_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli(f"--config.file={tmp_path / 'nope.yml'}")
+    assert result.returncode == 2
+    assert "cannot read config file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_running_without_a_config_says_what_to_do() -> None:
+    result = run_cli()
+    assert result.returncode == 2
+    assert "--config.file" in result.stderr and "demo" in result.stderr
