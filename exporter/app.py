@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from exporter import checkpoint, contract
@@ -104,7 +104,7 @@ class _Source:
     labeler: Labeler
     follower: SourceFollower
     # What HTTP threads may read, refreshed under the lock after each pass.
-    gauges: SourceGauges = SourceGauges()
+    gauges: SourceGauges = field(default_factory=SourceGauges)
     paths: tuple[str, ...] = ()
 
 
@@ -132,8 +132,12 @@ class Reader:
             self._tally = Tally.load(series_limits(self._config), saved.counters)
         except (checkpoint.CheckpointError, ValueError, OSError) as error:
             aside = checkpoint.set_aside(path, self._clock()) if Path(path).exists() else None
-            log.error("checkpoint %s is unusable (%s); set aside as %s, starting afresh",
-                      path, error, aside)
+            log.error(
+                "checkpoint %s is unusable (%s); set aside as %s, starting afresh",
+                path,
+                error,
+                aside,
+            )
             self._tally = Tally(series_limits(self._config))
             self._tally.inc(contract.CHECKPOINT_ERRORS.name, ())
             return None

@@ -9,6 +9,7 @@ cannot be read as a checkpoint is set aside under a new name, never trusted or d
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -39,8 +40,13 @@ def encode(checkpoint: Checkpoint, saved_at: float) -> bytes:
         "saved_at": saved_at,
         "files": {
             source: [
-                {"path": f.path, "dev": f.dev, "ino": f.ino,
-                 "fingerprint": f.fingerprint.hex(), "offset": f.offset}
+                {
+                    "path": f.path,
+                    "dev": f.dev,
+                    "ino": f.ino,
+                    "fingerprint": f.fingerprint.hex(),
+                    "offset": f.offset,
+                }
                 for f in files
             ]
             for source, files in checkpoint.files.items()
@@ -65,8 +71,13 @@ def decode(data: bytes) -> Checkpoint:
     try:
         decoded = {
             str(source): [
-                SavedFile(str(f["path"]), int(f["dev"]), int(f["ino"]),
-                          bytes.fromhex(f["fingerprint"]), int(f["offset"]))
+                SavedFile(
+                    str(f["path"]),
+                    int(f["dev"]),
+                    int(f["ino"]),
+                    bytes.fromhex(f["fingerprint"]),
+                    int(f["offset"]),
+                )
                 for f in entries
             ]
             for source, entries in files.items()
@@ -116,7 +127,5 @@ def set_aside(path: str, clock: float) -> str:
 
 
 def _remove_quietly(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.remove(path)
-    except OSError:
-        pass

@@ -43,36 +43,61 @@ class UsageError(Exception):
 
 def _web_flags() -> argparse.ArgumentParser:
     flags = argparse.ArgumentParser(add_help=False)
-    flags.add_argument("--web.listen-address", dest="listen_address", default=":9756",
-                       metavar="ADDR", help="address to serve on (default :9756)")
-    flags.add_argument("--web.telemetry-path", dest="telemetry_path", default="/metrics",
-                       metavar="PATH", help="path of the metrics (default /metrics)")
-    flags.add_argument("--log.level", dest="log_level", default="info",
-                       choices=["debug", "info", "warn", "error"], help="log level (default info)")
+    flags.add_argument(
+        "--web.listen-address",
+        dest="listen_address",
+        default=":9756",
+        metavar="ADDR",
+        help="address to serve on (default :9756)",
+    )
+    flags.add_argument(
+        "--web.telemetry-path",
+        dest="telemetry_path",
+        default="/metrics",
+        metavar="PATH",
+        help="path of the metrics (default /metrics)",
+    )
+    flags.add_argument(
+        "--log.level",
+        dest="log_level",
+        default="info",
+        choices=["debug", "info", "warn", "error"],
+        help="log level (default info)",
+    )
     return flags
 
 
 def build_parser() -> argparse.ArgumentParser:
     web = _web_flags()
     parser = argparse.ArgumentParser(
-        prog="sip-log-exporter", parents=[web],
+        prog="sip-log-exporter",
+        parents=[web],
         description="Follow SIP and GB/T 28181 platform logs and serve response-code "
-                    "counters to Prometheus.",
+        "counters to Prometheus.",
     )
-    parser.add_argument("--config.file", dest="config_file", metavar="FILE",
-                        help="YAML config (see config/example.yml)")
+    parser.add_argument(
+        "--config.file",
+        dest="config_file",
+        metavar="FILE",
+        help="YAML config (see config/example.yml)",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     explain_cmd = commands.add_parser("explain", help="what a response code means (zh and en)")
     explain_cmd.add_argument("code")
-    explain_cmd.add_argument("--profile", action="append",
-                             help="only this catalog profile (repeatable)")
+    explain_cmd.add_argument(
+        "--profile", action="append", help="only this catalog profile (repeatable)"
+    )
     check = commands.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("file")
     replay_cmd = commands.add_parser("replay", help="read logs once and print the metrics")
     replay_cmd.add_argument("files", nargs="+", metavar="FILE")
-    replay_cmd.add_argument("--config.file", dest="replay_config", metavar="FILE",
-                            help="take format and settings from this config's source")
+    replay_cmd.add_argument(
+        "--config.file",
+        dest="replay_config",
+        metavar="FILE",
+        help="take format and settings from this config's source",
+    )
     replay_cmd.add_argument("--source", help="which source of --config.file (default: first)")
     replay_cmd.add_argument("--format", choices=sorted(FORMAT_NAMES), default=None)
     replay_cmd.add_argument("--encoding", default="utf-8")
@@ -105,16 +130,20 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "check-config":
         config, catalog = _load(args.file)
-        print(f"{args.file}: OK, {len(config.sources)} source(s): "
-              + ", ".join(s.name for s in config.sources))
+        print(
+            f"{args.file}: OK, {len(config.sources)} source(s): "
+            + ", ".join(s.name for s in config.sources)
+        )
         return 0
     if args.command == "replay":
         return _replay(args)
     if args.command == "demo":
         return _demo(args)
     if not args.config_file:
-        raise UsageError("no sources to follow: pass --config.file=FILE "
-                         "(see config/example.yml), or try `sip-log-exporter demo`")
+        raise UsageError(
+            "no sources to follow: pass --config.file=FILE "
+            "(see config/example.yml), or try `sip-log-exporter demo`"
+        )
     config, catalog = _load(args.config_file)
     return serve_exporter(config, catalog, args.listen_address, args.telemetry_path)
 
@@ -147,8 +176,10 @@ def _replay(args: argparse.Namespace) -> int:
         if args.source:
             raise UsageError("--source needs --config.file")
         format_name = args.format or "sip"
-        text = (f"sources: [{{name: {args.name!r}, paths: ['-'], format: {format_name}, "
-                f"encoding: {args.encoding!r}}}]")
+        text = (
+            f"sources: [{{name: {args.name!r}, paths: ['-'], format: {format_name}, "
+            f"encoding: {args.encoding!r}}}]"
+        )
         if format_name == "regex":
             raise UsageError("the regex format needs its pattern from --config.file")
         config = parse_config(text, "(command line)")
@@ -156,7 +187,9 @@ def _replay(args: argparse.Namespace) -> int:
         source = config.sources[0]
     if args.profile:
         if not catalog.has_profile(args.profile):
-            raise UsageError(f"--profile {args.profile!r}: use one of {', '.join(catalog.profiles)}")
+            raise UsageError(
+                f"--profile {args.profile!r}: use one of {', '.join(catalog.profiles)}"
+            )
         source = SourceConfig(source.name, source.paths, source.format, profile=args.profile)
     for path in args.files:
         if not os.path.isfile(path):
@@ -186,8 +219,9 @@ def serve_exporter(config: Config, catalog: Catalog, address: str, telemetry_pat
     except ValueError as error:
         raise UsageError(f"--web.listen-address: {error}") from None
     reader = Reader(config, catalog)
-    profiles = {s.profile or config.default_profile or catalog.default_profile
-                for s in config.sources}
+    profiles = {
+        s.profile or config.default_profile or catalog.default_profile for s in config.sources
+    }
     info = info_rows(e for p in sorted(profiles) for e in catalog.entries(p))
     registry = CollectorRegistry(auto_describe=True)
     registry.register(ExporterCollector(reader.view, info))
@@ -225,8 +259,7 @@ def serve_exporter(config: Config, catalog: Catalog, address: str, telemetry_pat
 def _status(config: Config, reader: Reader) -> list[SourceStatus]:
     view, files = reader.view(), reader.files()
     return [
-        SourceStatus(s.name, _format_name(s), s.paths, files.get(s.name, ()),
-                     view.gauges[s.name])
+        SourceStatus(s.name, _format_name(s), s.paths, files.get(s.name, ()), view.gauges[s.name])
         for s in config.sources
         if s.name in view.gauges
     ]
@@ -243,8 +276,14 @@ def _demo(args: argparse.Namespace) -> int:
     log_path = os.path.join(folder, "wvp.log")
     Path(log_path).touch()
     config = Config(
-        sources=(SourceConfig("demo", (os.path.join(folder, "*.log"),),
-                              SipOptions(require_wrapper=True), start_at="beginning"),),
+        sources=(
+            SourceConfig(
+                "demo",
+                (os.path.join(folder, "*.log"),),
+                SipOptions(require_wrapper=True),
+                start_at="beginning",
+            ),
+        ),
         poll_interval=0.5,
     )
     catalog = Catalog.from_yaml(_builtin())
@@ -252,13 +291,15 @@ def _demo(args: argparse.Namespace) -> int:
     writer = threading.Thread(target=write_forever, args=(log_path, stop), daemon=True)
     writer.start()
     host, port = parse_listen_address(args.listen_address)
-    print(f"demo: writing a GB28181 platform log to {log_path}\n"
-          f"demo: metrics at http://{host or 'localhost'}:{port}{args.telemetry_path}, "
-          f"landing page at http://{host or 'localhost'}:{port}/ (Ctrl-C stops)", flush=True)
+    print(
+        f"demo: writing a GB28181 platform log to {log_path}\n"
+        f"demo: metrics at http://{host or 'localhost'}:{port}{args.telemetry_path}, "
+        f"landing page at http://{host or 'localhost'}:{port}/ (Ctrl-C stops)",
+        flush=True,
+    )
     try:
         return serve_exporter(config, catalog, args.listen_address, args.telemetry_path)
     finally:
         stop.set()
         writer.join(timeout=2)
         shutil.rmtree(folder, ignore_errors=True)
-

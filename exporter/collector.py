@@ -36,8 +36,17 @@ class View:
 def info_rows(entries: Iterable[CodeInfo]) -> list[tuple[str, ...]]:
     """Label values of `sip_response_code_info`, one row per code and profile."""
     return [
-        (e.code, e.profile, e.category, e.severity, e.reason,
-         e.user.zh, e.user.en, e.engineer.zh, e.engineer.en)
+        (
+            e.code,
+            e.profile,
+            e.category,
+            e.severity,
+            e.reason,
+            e.user.zh,
+            e.user.en,
+            e.engineer.zh,
+            e.engineer.en,
+        )
         for e in entries
     ]
 

@@ -69,8 +69,10 @@ class ConfigError(Exception):
     def __init__(self, filename: str, problems: list[tuple[str, str]]) -> None:
         self.filename = filename
         self.problems = tuple(problems)
-        lines = [f"{filename}: {key}: {message}" if key else f"{filename}: {message}"
-                 for key, message in problems]
+        lines = [
+            f"{filename}: {key}: {message}" if key else f"{filename}: {message}"
+            for key, message in problems
+        ]
         super().__init__("\n".join(lines))
 
 
@@ -107,7 +109,9 @@ class _Checker:
             if key not in allowed:
                 near = difflib.get_close_matches(str(key), sorted(allowed), n=1)
                 hint = f"; did you mean '{near[0]}'?" if near else ""
-                self.fail(f"{where}{key}", f"unknown key{hint} (allowed: {', '.join(sorted(allowed))})")
+                self.fail(
+                    f"{where}{key}", f"unknown key{hint} (allowed: {', '.join(sorted(allowed))})"
+                )
 
     def mapping(self, key: str, value: object) -> Mapping[str, Any]:
         if value is None:
@@ -172,7 +176,8 @@ class _Checker:
 
 
 def _kind(value: object) -> str:
-    return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), repr(value))
+    names: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string"}
+    return names.get(type(value), repr(value))
 
 
 def parse_config(text: str, filename: str) -> Config:
@@ -182,7 +187,9 @@ def parse_config(text: str, filename: str) -> Config:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError(filename, [("", f"{where}not valid YAML ({getattr(error, 'problem', error)})")]) from None
+        raise ConfigError(
+            filename, [("", f"{where}not valid YAML ({getattr(error, 'problem', error)})")]
+        ) from None
     check = _Checker()
     top = check.mapping("(top level)", document)
     check.keys("", top, _TOP_KEYS)
@@ -221,7 +228,9 @@ def _read_precreate(check: _Checker, value: object) -> Precreate:
     default = Precreate()
     codes = check.strings("precreate.codes", section.get("codes"), default.codes)
     methods = check.strings("precreate.methods", section.get("methods"), default.methods)
-    directions = check.strings("precreate.directions", section.get("directions"), default.directions)
+    directions = check.strings(
+        "precreate.directions", section.get("directions"), default.directions
+    )
     for code in codes:
         if not re.fullmatch(r"-?\d{1,4}", code):
             check.fail("precreate.codes", f"{code!r} is not a response code such as 503")
@@ -237,8 +246,10 @@ def _read_precreate(check: _Checker, value: object) -> Precreate:
 
 def _read_sources(check: _Checker, value: object) -> tuple[SourceConfig, ...]:
     if not isinstance(value, list) or not value:
-        check.fail("sources", "required: a list of sources, each with a name and paths "
-                              "(see config/example.yml)")
+        check.fail(
+            "sources",
+            "required: a list of sources, each with a name and paths (see config/example.yml)",
+        )
         return ()
     sources = []
     names: set[str] = set()
@@ -247,8 +258,10 @@ def _read_sources(check: _Checker, value: object) -> tuple[SourceConfig, ...]:
         if source is None:
             continue
         if source.name in names:
-            check.fail(f"sources[{index}].name", f"{source.name!r} is used by another source; "
-                                                  "names must be unique")
+            check.fail(
+                f"sources[{index}].name",
+                f"{source.name!r} is used by another source; names must be unique",
+            )
         names.add(source.name)
         sources.append(source)
     return tuple(sources)
@@ -272,8 +285,10 @@ def _read_source(check: _Checker, where: str, item: object) -> SourceConfig | No
     try:
         codecs.lookup(encoding)
     except LookupError:
-        check.fail(f"{where}.encoding", f"{encoding!r} is not an encoding Python knows "
-                                        "(utf-8, gbk, gb18030, …)")
+        check.fail(
+            f"{where}.encoding",
+            f"{encoding!r} is not an encoding Python knows (utf-8, gbk, gb18030, …)",
+        )
         encoding = "utf-8"
     return SourceConfig(
         name=name or f"source{where}",
@@ -281,7 +296,9 @@ def _read_source(check: _Checker, where: str, item: object) -> SourceConfig | No
         format=_read_format(check, where, format_name, encoding, item),
         exclude=check.strings(f"{where}.exclude", item.get("exclude")),
         profile=check.string(f"{where}.profile", item.get("profile")),
-        start_at=check.choice(f"{where}.start_at", item.get("start_at"), ("end", "beginning"), "end"),
+        start_at=check.choice(
+            f"{where}.start_at", item.get("start_at"), ("end", "beginning"), "end"
+        ),
         poll_only=check.boolean(f"{where}.poll_only", item.get("poll_only"), False),
     )
 
@@ -302,31 +319,38 @@ def _read_format(
             _separator(check, f"{where}.value_separator", item.get("value_separator"), "="),
             _read_fields(check, f"{where}.fields", item.get("fields")),
         ),
-        "json": lambda: JsonOptions(encoding, _read_fields(check, f"{where}.fields", item.get("fields"))),
+        "json": lambda: JsonOptions(
+            encoding, _read_fields(check, f"{where}.fields", item.get("fields"))
+        ),
         "regex": lambda: _read_regex(check, where, encoding, item.get("pattern")),
     }
     return readers[name]()
 
 
 def _separator(check: _Checker, key: str, value: object, default: str) -> str:
-    found = check.string(key, value, default) or default
-    return found
+    return check.string(key, value, default) or default
 
 
 def _read_fields(check: _Checker, key: str, value: object) -> FieldNames:
     section = check.mapping(key, value)
     check.keys(f"{key}.", section, _FIELD_KEYS)
     names = {k: check.string(f"{key}.{k}", v) for k, v in section.items() if k in _FIELD_KEYS}
-    renamed = {("from_user" if k == "from" else "to_user" if k == "to" else k): v
-               for k, v in names.items() if v}
+    renamed = {
+        ("from_user" if k == "from" else "to_user" if k == "to" else k): v
+        for k, v in names.items()
+        if v
+    }
     return FieldNames(**renamed)
 
 
 def _read_regex(check: _Checker, where: str, encoding: str, value: object) -> RegexOptions:
     pattern = check.string(f"{where}.pattern", value)
     if pattern is None:
-        check.fail(f"{where}.pattern", "required for format regex: a regular expression with "
-                                       "named groups such as (?P<code>\\d{3})")
+        check.fail(
+            f"{where}.pattern",
+            "required for format regex: a regular expression with "
+            "named groups such as (?P<code>\\d{3})",
+        )
         return RegexOptions("(?P<code>x)^", encoding)
     from exporter.formats.regex import check_pattern  # only configs that use it pay for it
 

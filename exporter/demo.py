@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,13 +46,17 @@ def _lines(message: Message, stamp: datetime, thread: str) -> str:
         "User-Agent: WVP-Pro v2.7.0",
     ]
     if message.body:
-        headers += ["Content-Type: Application/MANSCDP+xml", f"Content-Length: {len(message.body.encode())}"]
+        headers += [
+            "Content-Type: Application/MANSCDP+xml",
+            f"Content-Length: {len(message.body.encode())}",
+        ]
     else:
         headers.append("Content-Length: 0")
     text = "\r\n".join(headers) + "\r\n\r\n" + message.body
+    prefix = f"{when} [{thread}] INFO  {logger} - "
     return (
-        f"{when} [{thread}] INFO  {logger} - Setting SIPMessage peerPacketSource to: /{message.peer}\n"
-        f"{when} [{thread}] INFO  {logger} - {word}{PLATFORM_ADDR}\n{text}\n"
+        f"{prefix}Setting SIPMessage peerPacketSource to: /{message.peer}\n"
+        f"{prefix}{word}{PLATFORM_ADDR}\n{text}\n"
     )
 
 
@@ -91,13 +94,24 @@ class Traffic:
 
     def _keepalive(self, camera: str) -> list[Message]:
         call, cseq = self._call()
-        body = (f'<?xml version="1.0" encoding="GB2312"?>\r\n<Notify>\r\n<CmdType>Keepalive'
-                f'</CmdType>\r\n<SN>{cseq}</SN>\r\n<DeviceID>{camera}</DeviceID>\r\n'
-                f'<Status>OK</Status>\r\n</Notify>\r\n')
+        body = (
+            f'<?xml version="1.0" encoding="GB2312"?>\r\n<Notify>\r\n<CmdType>Keepalive'
+            f"</CmdType>\r\n<SN>{cseq}</SN>\r\n<DeviceID>{camera}</DeviceID>\r\n"
+            f"<Status>OK</Status>\r\n</Notify>\r\n"
+        )
         peer = self._peer(camera)
         return [
-            Message("in", f"MESSAGE sip:{PLATFORM}@{DOMAIN} SIP/2.0", "MESSAGE", cseq, call,
-                    camera, PLATFORM, peer, body),
+            Message(
+                "in",
+                f"MESSAGE sip:{PLATFORM}@{DOMAIN} SIP/2.0",
+                "MESSAGE",
+                cseq,
+                call,
+                camera,
+                PLATFORM,
+                peer,
+                body,
+            ),
             Message("out", "SIP/2.0 200 OK", "MESSAGE", cseq, call, camera, PLATFORM, peer),
         ]
 
@@ -106,7 +120,9 @@ class Traffic:
         peer, uri = self._peer(camera), f"REGISTER sip:{PLATFORM}@{DOMAIN} SIP/2.0"
         return [
             Message("in", uri, "REGISTER", cseq, call, camera, camera, peer),
-            Message("out", "SIP/2.0 401 Unauthorized", "REGISTER", cseq, call, camera, camera, peer),
+            Message(
+                "out", "SIP/2.0 401 Unauthorized", "REGISTER", cseq, call, camera, camera, peer
+            ),
             Message("in", uri, "REGISTER", cseq + 1, call, camera, camera, peer),
             Message("out", "SIP/2.0 200 OK", "REGISTER", cseq + 1, call, camera, camera, peer),
         ]
@@ -114,11 +130,22 @@ class Traffic:
     def _catalog(self, camera: str) -> list[Message]:
         call, cseq = self._call()
         peer = self._peer(camera)
-        query = (f'<?xml version="1.0" encoding="GB2312"?>\r\n<Query>\r\n<CmdType>Catalog'
-                 f'</CmdType>\r\n<SN>{cseq}</SN>\r\n<DeviceID>{camera}</DeviceID>\r\n</Query>\r\n')
+        query = (
+            f'<?xml version="1.0" encoding="GB2312"?>\r\n<Query>\r\n<CmdType>Catalog'
+            f"</CmdType>\r\n<SN>{cseq}</SN>\r\n<DeviceID>{camera}</DeviceID>\r\n</Query>\r\n"
+        )
         return [
-            Message("out", f"MESSAGE sip:{camera}@{DOMAIN} SIP/2.0", "MESSAGE", cseq, call,
-                    PLATFORM, camera, peer, query),
+            Message(
+                "out",
+                f"MESSAGE sip:{camera}@{DOMAIN} SIP/2.0",
+                "MESSAGE",
+                cseq,
+                call,
+                PLATFORM,
+                camera,
+                peer,
+                query,
+            ),
             Message("in", "SIP/2.0 200 OK", "MESSAGE", cseq, call, PLATFORM, camera, peer),
         ]
 
@@ -130,14 +157,34 @@ class Traffic:
         if answer < 0.05:
             return [
                 Message("out", invite, "INVITE", cseq, call, PLATFORM, channel, peer),
-                Message("in", "SIP/2.0 486 Busy Here", "INVITE", cseq, call, PLATFORM, channel, peer),
+                Message(
+                    "in", "SIP/2.0 486 Busy Here", "INVITE", cseq, call, PLATFORM, channel, peer
+                ),
             ]
         return [
             Message("out", invite, "INVITE", cseq, call, PLATFORM, channel, peer),
             Message("in", "SIP/2.0 100 Trying", "INVITE", cseq, call, PLATFORM, channel, peer),
             Message("in", "SIP/2.0 200 OK", "INVITE", cseq, call, PLATFORM, channel, peer),
-            Message("out", f"ACK sip:{channel}@{DOMAIN} SIP/2.0", "ACK", cseq, call, PLATFORM, channel, peer),
-            Message("out", f"BYE sip:{channel}@{DOMAIN} SIP/2.0", "BYE", cseq + 1, call, PLATFORM, channel, peer),
+            Message(
+                "out",
+                f"ACK sip:{channel}@{DOMAIN} SIP/2.0",
+                "ACK",
+                cseq,
+                call,
+                PLATFORM,
+                channel,
+                peer,
+            ),
+            Message(
+                "out",
+                f"BYE sip:{channel}@{DOMAIN} SIP/2.0",
+                "BYE",
+                cseq + 1,
+                call,
+                PLATFORM,
+                channel,
+                peer,
+            ),
             Message("in", "SIP/2.0 200 OK", "BYE", cseq + 1, call, PLATFORM, channel, peer),
         ]
 
@@ -149,7 +196,16 @@ class Traffic:
         peer = self._peer(camera)
         phrase = "Request Timeout" if code == "408" else "Service Unavailable"
         return [
-            Message("out", f"INVITE sip:{camera}@{DOMAIN} SIP/2.0", "INVITE", cseq, call, PLATFORM, camera, peer),
+            Message(
+                "out",
+                f"INVITE sip:{camera}@{DOMAIN} SIP/2.0",
+                "INVITE",
+                cseq,
+                call,
+                PLATFORM,
+                camera,
+                peer,
+            ),
             Message("in", f"SIP/2.0 {code} {phrase}", "INVITE", cseq, call, PLATFORM, camera, peer),
         ]
 

@@ -28,10 +28,10 @@ import fnmatch
 import glob
 import logging
 import os
-from stat import S_ISREG
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from stat import S_ISREG
 
 from exporter.formats.stream import Batch, RecordStream
 
@@ -200,8 +200,17 @@ class SourceFollower:
         fingerprint = os.pread(handle, _FINGERPRINT, 0)
         offset = self._start_offset(key, fingerprint, stat.st_size)
         now = self._clock()
-        self._files[key] = _File(path, handle, key[0], key[1], fingerprint, offset,
-                                 self._new_stream(), size=stat.st_size, last_growth=now)
+        self._files[key] = _File(
+            path,
+            handle,
+            key[0],
+            key[1],
+            fingerprint,
+            offset,
+            self._new_stream(),
+            size=stat.st_size,
+            last_growth=now,
+        )
         self._errors_logged = {e for e in self._errors_logged if e[0] != path}
         log.info("following %s from offset %d", path, offset)
         return True
@@ -253,8 +262,11 @@ class SourceFollower:
             followed.flushed = True
 
     def _truncated(self, followed: _File, read: SourceRead) -> None:
-        log.info("%s was truncated at offset %d; reading it again from the start",
-                 followed.path, followed.offset)
+        log.info(
+            "%s was truncated at offset %d; reading it again from the start",
+            followed.path,
+            followed.offset,
+        )
         read.batch.merge(followed.stream.finish())
         self._remember(followed)
         read.truncations += 1
@@ -266,8 +278,9 @@ class SourceFollower:
         if followed.gone_since is None:
             followed.gone_since = now
             read.rotations += 1
-            log.info("%s is no longer among the source's files; reading it to its end",
-                     followed.path)
+            log.info(
+                "%s is no longer among the source's files; reading it to its end", followed.path
+            )
         if now - max(followed.gone_since, followed.last_growth) < self._rotate_wait:
             return
         read.batch.merge(followed.stream.finish())

@@ -95,5 +95,5 @@ class Tally:
                     or not all(isinstance(value, str) for value in row[:-1])
                 ):
                     raise ValueError(f"counters.{metric}: bad row {row!r}")
-                series[tuple(row[:-1])] = row[-1]  # type: ignore[arg-type]
+                series[tuple(row[:-1])] = row[-1]
         return tally

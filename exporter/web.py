@@ -70,7 +70,7 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = _TIMEOUT
     server_version = f"sip-log-exporter/{__version__}"
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+    def do_GET(self) -> None:
         site = self.server.site
         path = self.path.split("?", 1)[0]
         if path == site.telemetry_path:
@@ -81,8 +81,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, "text/plain; charset=utf-8", b"Healthy.\n")
         elif path == "/-/ready":
             ok = site.ready()
-            self._send(200 if ok else 503, "text/plain; charset=utf-8",
-                       b"Ready.\n" if ok else b"Not ready: the first pass is not done.\n")
+            self._send(
+                200 if ok else 503,
+                "text/plain; charset=utf-8",
+                b"Ready.\n" if ok else b"Not ready: the first pass is not done.\n",
+            )
         else:
             self._send(404, "text/plain; charset=utf-8", b"Not found.\n")
 
@@ -94,8 +97,9 @@ class _Handler(BaseHTTPRequestHandler):
             body, headers = gzip.compress(body, compresslevel=1), {"Content-Encoding": "gzip"}
         self._send(200, content_type, body, headers)
 
-    def _send(self, status: int, content_type: str, body: bytes,
-              headers: Mapping[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, content_type: str, body: bytes, headers: Mapping[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -107,7 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_HEAD = do_GET  # noqa: N815 - the http.server API
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
 

@@ -14,29 +14,35 @@ def dump(start_line: str, method: str, direction: str = "in", device: int = 6) -
     camera = f"340200000013100{device:05d}"
     wrapper = "接收：来自--->" if direction == "in" else "发送：目标--->"
     when = f"2024-01-08 11:{n // 60 % 60:02d}:{n % 60:02d}.{n % 1000:03d}"
-    message = "\r\n".join([
-        start_line,
-        f"Via: SIP/2.0/UDP 192.168.108.180:5060;branch=z9hG4bK{n:010d};rport=5060",
-        f"From: <sip:34020000002000000001@3402000000>;tag={n * 31 % 99991}",
-        f"To: <sip:{camera}@192.168.141.61:5060>;tag={n * 17 % 99991}",
-        f"Call-ID: {n:032x}@192.168.108.180",
-        f"CSeq: {n} {method}",
-        "User-Agent: Embedded Net DVR/NVR/DVS",
-        "Content-Length: 0",
-        "",
-        "",
-    ])
+    message = "\r\n".join(
+        [
+            start_line,
+            f"Via: SIP/2.0/UDP 192.168.108.180:5060;branch=z9hG4bK{n:010d};rport=5060",
+            f"From: <sip:34020000002000000001@3402000000>;tag={n * 31 % 99991}",
+            f"To: <sip:{camera}@192.168.141.61:5060>;tag={n * 17 % 99991}",
+            f"Call-ID: {n:032x}@192.168.108.180",
+            f"CSeq: {n} {method}",
+            "User-Agent: Embedded Net DVR/NVR/DVS",
+            "Content-Length: 0",
+            "",
+            "",
+        ]
+    )
     return (
         f"{when} [Thread-{n % 200}] INFO  {_LOGGER} - Setting SIPMessage peerPacketSource "
         f"to: /192.168.141.61:5060\n"
-        f"{when} [Thread-{n % 200}] INFO  {_LOGGER} - {wrapper}192.168.108.180:5060\n"
-        + message
+        f"{when} [Thread-{n % 200}] INFO  {_LOGGER} - {wrapper}192.168.108.180:5060\n" + message
     )
 
 
 def response(code: int, method: str = "INVITE", direction: str = "in") -> str:
-    phrases = {200: "OK", 401: "Unauthorized", 408: "Request Timeout",
-               486: "Busy Here", 503: "Service Unavailable"}
+    phrases = {
+        200: "OK",
+        401: "Unauthorized",
+        408: "Request Timeout",
+        486: "Busy Here",
+        503: "Service Unavailable",
+    }
     return dump(f"SIP/2.0 {code} {phrases.get(code, 'Whatever')}", method, direction)
 
 

@@ -58,7 +58,8 @@ def parse_samples(text: str) -> Samples:
 def value(samples: Samples, name: str, **labels: str) -> float:
     """The sum of all samples of `name` whose labels include `labels`."""
     return sum(
-        v for (n, pairs), v in samples.items()
+        v
+        for (n, pairs), v in samples.items()
         if n == name and labels.items() <= dict(pairs).items()
     )
 
@@ -113,9 +114,19 @@ def running_exporter(config: Path, *extra: str, log_dir: Path | None = None) -> 
     log_path = (log_dir or config.parent) / f"exporter-{port}.log"
     with log_path.open("w") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "exporter", f"--config.file={config}",
-             f"--web.listen-address=127.0.0.1:{port}", "--log.level=debug", *extra],
-            stdout=output, stderr=subprocess.STDOUT, text=True, cwd=REPO,
+            [
+                sys.executable,
+                "-m",
+                "exporter",
+                f"--config.file={config}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                "--log.level=debug",
+                *extra,
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO)},
         )
     exporter = Exporter(process, port, log_path)

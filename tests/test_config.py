@@ -14,8 +14,14 @@ from tests.support import REPO
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "exporter", *args], capture_output=True,
-                          text=True, cwd=REPO, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "exporter", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_the_annotated_example_is_valid() -> None:
@@ -35,16 +41,20 @@ def test_a_minimal_config_takes_the_documented_defaults() -> None:
 
 
 def test_durations_take_units() -> None:
-    config = parse_config("poll_interval: 250ms\nrotate_wait: 2m\n"
-                          "sources: [{name: a, paths: [x]}]", "c.yml")
+    config = parse_config(
+        "poll_interval: 250ms\nrotate_wait: 2m\nsources: [{name: a, paths: [x]}]", "c.yml"
+    )
     assert (config.poll_interval, config.rotate_wait) == (0.25, 120.0)
 
 
 def test_json_field_names_are_read() -> None:
-    config = parse_config("sources: [{name: j, paths: [x], format: json, "
-                          "fields: {code: status, from: caller}}]", "c.yml")
+    config = parse_config(
+        "sources: [{name: j, paths: [x], format: json, fields: {code: status, from: caller}}]",
+        "c.yml",
+    )
     assert config.sources[0].format == JsonOptions(
-        "utf-8", JsonOptions().fields.__class__(code="status", from_user="caller"))
+        "utf-8", JsonOptions().fields.__class__(code="status", from_user="caller")
+    )
 
 
 BAD = """\
@@ -67,10 +77,18 @@ def test_every_problem_of_a_bad_config_is_listed_with_its_key() -> None:
     with pytest.raises(ConfigError) as raised:
         parse_config(BAD, "bad.yml")
     keys = [key for key, _ in raised.value.problems]
-    assert sorted(keys) == sorted([
-        "poll_interval", "sources[0].format", "sources[0].requre_wrapper", "sources[0].paths",
-        "sources[0].encoding", "sources[0].start_at", "sources[1].pattern", "sources[1].name",
-    ])
+    assert sorted(keys) == sorted(
+        [
+            "poll_interval",
+            "sources[0].format",
+            "sources[0].requre_wrapper",
+            "sources[0].paths",
+            "sources[0].encoding",
+            "sources[0].start_at",
+            "sources[1].pattern",
+            "sources[1].name",
+        ]
+    )
 
 
 def test_a_bad_config_exits_2_with_a_clear_message_and_no_traceback(tmp_path: Path) -> None:
@@ -79,8 +97,13 @@ def test_a_bad_config_exits_2_with_a_clear_message_and_no_traceback(tmp_path: Pa
     result = run_cli(f"--config.file={bad}")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert f"{bad}: sources[0].format: 'sipp' is not one of: json, kv, regex, sip, wvp" in result.stderr
-    assert "sources[0].requre_wrapper: unknown key; did you mean 'require_wrapper'?" in result.stderr
+    assert (
+        f"{bad}: sources[0].format: 'sipp' is not one of: json, kv, regex, sip, wvp"
+        in result.stderr
+    )
+    assert (
+        "sources[0].requre_wrapper: unknown key; did you mean 'require_wrapper'?" in result.stderr
+    )
     assert "poll_interval: 'fast' is not a duration; write it with a unit" in result.stderr
     assert "'wvp' is used by another source" in result.stderr
 

@@ -38,7 +38,10 @@ def test_demo_serves_counters_that_move() -> None:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "exporter", "demo", f"--web.listen-address=127.0.0.1:{port}"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
     def responses() -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,9 @@ class Ledger:
         self.responses: Counter[tuple[str, str]] = Counter()
         self.requests: Counter[str] = Counter()
 
-    def write(self, path: Path, responses: int = 0, code: int = 200, requests: int = 0,
-              noise: int = 1) -> None:
+    def write(
+        self, path: Path, responses: int = 0, code: int = 200, requests: int = 0, noise: int = 1
+    ) -> None:
         text = sipmsg.noise(noise)
         for _ in range(requests):
             text += sipmsg.request("INVITE", "out")
@@ -43,15 +45,20 @@ class Ledger:
         }
         total = value(samples, "sip_responses_total", source="platform")
         requests = value(samples, "sip_requests_total", source="platform")
-        return (shown == dict(self.responses) and total == sum(self.responses.values())
-                and requests == sum(self.requests.values()))
+        return (
+            shown == dict(self.responses)
+            and total == sum(self.responses.values())
+            and requests == sum(self.requests.values())
+        )
 
     def wait_for(self, exporter: Exporter, what: str) -> Samples:
         def scrape_if_exact() -> Samples | None:
             samples = exporter.scrape()
             return samples if self.matches(samples) else None
 
-        return wait_until(scrape_if_exact, what=f"exact counts after {what}: {dict(self.responses)}")
+        return wait_until(
+            scrape_if_exact, what=f"exact counts after {what}: {dict(self.responses)}"
+        )
 
 
 @pytest.fixture
@@ -60,7 +67,7 @@ def setup(tmp_path: Path) -> tuple[Path, Path]:
     logs.mkdir()
     config = tmp_path / "config.yml"
     config.write_text(f"""
-checkpoint: {{file: {tmp_path / 'state' / 'checkpoint.json'}, interval: 200ms}}
+checkpoint: {{file: {tmp_path / "state" / "checkpoint.json"}, interval: 200ms}}
 poll_interval: 100ms
 rotate_wait: 300ms
 flush_after: 100ms
@@ -91,8 +98,10 @@ def test_counts_survive_rotation_truncation_deletion_and_restart(setup: tuple[Pa
         assert value(samples, "sip_exporter_rotations_total", source="platform") >= 1
 
         # Truncation in place (copytruncate without a copy that matches the glob).
-        wait_until(lambda: value(exporter.scrape(), "sip_exporter_lag_bytes") == 0,
-                   what="the reader to catch up")
+        wait_until(
+            lambda: value(exporter.scrape(), "sip_exporter_lag_bytes") == 0,
+            what="the reader to catch up",
+        )
         os.truncate(current, 0)
         ledger.write(current, responses=1, code=486)
         samples = ledger.wait_for(exporter, "truncation")
@@ -100,8 +109,10 @@ def test_counts_survive_rotation_truncation_deletion_and_restart(setup: tuple[Pa
 
         # Deletion, then a new file of the same name.
         current.unlink()
-        wait_until(lambda: value(exporter.scrape(), "sip_exporter_files") == 0,
-                   what="the deleted file to be forgotten")
+        wait_until(
+            lambda: value(exporter.scrape(), "sip_exporter_files") == 0,
+            what="the deleted file to be forgotten",
+        )
         ledger.write(current, responses=3, code=200)
         ledger.wait_for(exporter, "delete and recreate")
 
@@ -114,6 +125,10 @@ def test_counts_survive_rotation_truncation_deletion_and_restart(setup: tuple[Pa
         ledger.wait_for(exporter, "appending after the restart")
 
 
+def bytes_read_reach(exporter: Exporter, count: int) -> bool:
+    return value(exporter.scrape(), "sip_exporter_bytes_total") == count
+
+
 def test_a_message_split_across_writes_is_counted_once(setup: tuple[Path, Path]) -> None:
     config, logs = setup
     path = logs / "wvp.log"
@@ -121,13 +136,13 @@ def test_a_message_split_across_writes_is_counted_once(setup: tuple[Path, Path])
     with running_exporter(config) as exporter:
         with path.open("ab") as out:
             for cut in (40, 130, 260, len(text)):
-                out.write(text[out.tell():cut])
+                out.write(text[out.tell() : cut])
                 out.flush()
-                wait_until(lambda: value(exporter.scrape(), "sip_exporter_bytes_total") == cut,
-                           what=f"{cut} bytes read")
+                wait_until(partial(bytes_read_reach, exporter, cut), what=f"{cut} bytes read")
         samples = exporter.scrape()
-        assert value(samples, "sip_responses_total", code="503", method="INVITE",
-                     direction="in") == 1
+        assert (
+            value(samples, "sip_responses_total", code="503", method="INVITE", direction="in") == 1
+        )
         assert value(samples, "sip_responses_total") == 1
 
 
@@ -146,11 +161,14 @@ def test_the_exposition_passes_promtool_check_metrics(setup: tuple[Path, Path]) 
     config, logs = setup
     Ledger().write(logs / "wvp.log", responses=3, code=503, requests=2)
     with running_exporter(config) as exporter:
-        wait_until(lambda: value(exporter.scrape(), "sip_responses_total", code="503") == 3,
-                   what="the records")
+        wait_until(
+            lambda: value(exporter.scrape(), "sip_responses_total", code="503") == 3,
+            what="the records",
+        )
         text = exporter.metrics_text()
-    result = subprocess.run(["promtool", "check", "metrics"], input=text, text=True,
-                            capture_output=True, check=False)
+    result = subprocess.run(
+        ["promtool", "check", "metrics"], input=text, text=True, capture_output=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -23,12 +23,22 @@ class FakeClock:
 
 
 def follower(
-    patterns: Iterable[str], clock: FakeClock, *, saved: list[SavedFile] | None = None,
-    start_at_end: bool = False, exclude: Iterable[str] = (),
+    patterns: Iterable[str],
+    clock: FakeClock,
+    *,
+    saved: list[SavedFile] | None = None,
+    start_at_end: bool = False,
+    exclude: Iterable[str] = (),
 ) -> SourceFollower:
     return SourceFollower(
-        patterns, exclude, lambda: RecordStream(SipParser(SipOptions()), 65536), clock,
-        saved=saved, start_at_end=start_at_end, rotate_wait=5.0, flush_after=1.0,
+        patterns,
+        exclude,
+        lambda: RecordStream(SipParser(SipOptions()), 65536),
+        clock,
+        saved=saved,
+        start_at_end=start_at_end,
+        rotate_wait=5.0,
+        flush_after=1.0,
     )
 
 
@@ -173,8 +183,10 @@ def test_a_saved_offset_is_not_trusted_for_a_different_file(tmp_path: Path) -> N
     append(current, [200, 200])
     first = follower([f"{tmp_path}/*.log"], FakeClock())
     codes(first)
-    saved = [SavedFile(s.path, s.dev, s.ino, b"another file's first bytes", s.offset)
-             for s in first.saved()]
+    saved = [
+        SavedFile(s.path, s.dev, s.ino, b"another file's first bytes", s.offset)
+        for s in first.saved()
+    ]
     second = follower([f"{tmp_path}/*.log"], FakeClock(), saved=saved)
     assert codes(second) == ["200", "200"]
 

@@ -12,10 +12,11 @@ from exporter.formats.options import SipOptions
 from exporter.formats.sip import SipParser
 from exporter.formats.stream import RecordStream
 
+LOGGER = "com.genersoft.iot.vmp.gb28181.conf.StackLoggerImpl:82"
 WVP_503 = (
-    "2023-08-26 01:19:29.605 [Thread-142] INFO  com.genersoft.iot.vmp.gb28181.conf.StackLoggerImpl:82"
+    f"2023-08-26 01:19:29.605 [Thread-142] INFO  {LOGGER}"
     " - Setting SIPMessage peerPacketSource to: /192.168.141.61:5060\n"
-    "2023-08-26 01:19:29.606 [Thread-142] INFO  com.genersoft.iot.vmp.gb28181.conf.StackLoggerImpl:82"
+    f"2023-08-26 01:19:29.606 [Thread-142] INFO  {LOGGER}"
     " - 接收：来自--->192.168.108.180:5060\n"
     "SIP/2.0 503 Service Unavailable\r\n"
     "Via: SIP/2.0/UDP 192.168.108.180:5060;branch=z9hG4bK7223329939;rport=5060\r\n"
@@ -30,7 +31,7 @@ WVP_503 = (
 ).encode()
 
 WVP_OUT_REGISTER = (
-    "2023-08-26 01:19:30.001 [Thread-143] INFO  com.genersoft.iot.vmp.gb28181.conf.StackLoggerImpl:82"
+    f"2023-08-26 01:19:30.001 [Thread-143] INFO  {LOGGER}"
     " - 发送：目标--->192.168.141.61:5060\n"
     "REGISTER sip:34020000002000000001@3402000000 SIP/2.0\r\n"
     "Via: SIP/2.0/UDP 192.168.141.61:5060;rport;branch=z9hG4bK1\r\n"
@@ -70,13 +71,18 @@ def fed_in_pieces(data: bytes, size: int, **options: object) -> list[Event]:
 def test_a_response_takes_its_method_from_cseq_and_direction_from_the_wrapper() -> None:
     (event,) = parse_all(WVP_503)
     assert event == Event(
-        Kind.RESPONSE, Direction.IN, "INVITE", "503", "Service Unavailable",
+        Kind.RESPONSE,
+        Direction.IN,
+        "INVITE",
+        "503",
+        "Service Unavailable",
         "b7abd1238508e8610062145682f19272@192.168.108.180",
-        "37010100002000108180", "34020000001310000006",
+        "37010100002000108180",
+        "34020000001310000006",
     )
 
 
-def test_a_request_takes_its_method_from_the_start_line_and_发送_means_out() -> None:
+def test_a_request_takes_its_method_from_the_start_line_and_a_send_wrapper_means_out() -> None:
     (event,) = parse_all(WVP_OUT_REGISTER)
     assert (event.kind, event.method, event.direction) == (Kind.REQUEST, "REGISTER", Direction.OUT)
     assert event.from_user == "34020000001320000001"
@@ -100,7 +106,8 @@ def test_a_message_without_a_blank_line_after_its_headers_ends_at_the_next_log_l
     data = GOSIP_401 + b"TRAC[0672] readFrom 310 , 192.168.80.2:5061 -> [::]:5060\n" + GOSIP_401
     events = parse_all(data)
     assert [(e.code, e.method, e.direction) for e in events] == [
-        ("401", "REGISTER", Direction.OUT), ("401", "REGISTER", Direction.OUT)
+        ("401", "REGISTER", Direction.OUT),
+        ("401", "REGISTER", Direction.OUT),
     ]
 
 
@@ -131,7 +138,7 @@ def test_a_start_line_after_a_log_prefix_on_the_same_line_counts() -> None:
         b"2021-11-18 23:15:34.193 DEBUG 3024 --- [vp-sip-handle-3] "
         b"c.g.i.v.g.transmit.SIPProcessorObserver  : SIP/2.0 400 Bad Request\n"
         b"Via: SIP/2.0/UDP 192.168.1.198:5060;rport=5060;branch=z9hG4bK-3539\n"
-        b"CSeq: 1 INVITE\n\n<?xml version=\"1.0\"?>\n<ErrorInfo>\n<ErrorCode>2207</ErrorCode>\n"
+        b'CSeq: 1 INVITE\n\n<?xml version="1.0"?>\n<ErrorInfo>\n<ErrorCode>2207</ErrorCode>\n'
     )
     (event,) = parse_all(data)
     # "transmit" in the Java package name says nothing about the direction.
@@ -167,7 +174,9 @@ def test_english_wrappers_name_the_direction() -> None:
     )
     events = parse_all(asterisk_in + freeswitch_out + kamailio_in)
     assert [(e.method, e.code, e.direction) for e in events] == [
-        ("INVITE", "", Direction.IN), ("ACK", "", Direction.OUT), ("INVITE", "180", Direction.IN)
+        ("INVITE", "", Direction.IN),
+        ("ACK", "", Direction.OUT),
+        ("INVITE", "180", Direction.IN),
     ]
 
 
@@ -195,9 +204,12 @@ def test_any_bytes_parse_without_raising_and_consume_a_prefix(data: bytes, final
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.sampled_from([WVP_503, WVP_OUT_REGISTER, GOSIP_401, b"noise\n", b"\n"]),
-                max_size=12),
-       st.integers(min_value=1, max_value=500))
+@given(
+    st.lists(
+        st.sampled_from([WVP_503, WVP_OUT_REGISTER, GOSIP_401, b"noise\n", b"\n"]), max_size=12
+    ),
+    st.integers(min_value=1, max_value=500),
+)
 def test_any_mix_of_messages_counts_the_same_however_it_is_cut(
     pieces: list[bytes], size: int
 ) -> None:

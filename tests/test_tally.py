@@ -20,8 +20,10 @@ def test_a_full_metric_counts_new_label_sets_in_the_sources_overflow_series() ->
     tally.add("m", {("a", "3", "x"): 4, ("b", "4", "y"): 1, ("a", "1", "x"): 1})
     counts = tally.snapshot().counters
     assert counts["m"] == {
-        ("a", "1", "x"): 2, ("a", "2", "x"): 1,
-        ("a", OVERFLOW, OVERFLOW): 4, ("b", OVERFLOW, OVERFLOW): 1,
+        ("a", "1", "x"): 2,
+        ("a", "2", "x"): 1,
+        ("a", OVERFLOW, OVERFLOW): 4,
+        ("b", OVERFLOW, OVERFLOW): 1,
     }
     assert counts[DROPPED_METRIC] == {("m",): 5}
 
@@ -49,8 +51,9 @@ def test_dump_and_load_round_trip() -> None:
     assert again.snapshot() == tally.snapshot()
 
 
-@pytest.mark.parametrize("data", [[], {"m": "x"}, {"m": [["a", -1]]}, {"m": [["a", "b"]]},
-                                  {"m": [[1, 2]]}, {"m": [[]]}])
+@pytest.mark.parametrize(
+    "data", [[], {"m": "x"}, {"m": [["a", -1]]}, {"m": [["a", "b"]]}, {"m": [[1, 2]]}, {"m": [[]]}]
+)
 def test_load_rejects_anything_but_dumped_data(data: object) -> None:
     with pytest.raises(ValueError):
         Tally.load({}, data)
