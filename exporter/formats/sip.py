@@ -84,6 +84,10 @@ _TO = re.compile(_LINE_HEAD + rb"(?i:to|t)" + _URI_USER, re.MULTILINE)
 # Consecutive header lines ("Name: value", or a folded continuation), each possibly
 # behind a supervisor prefix; the first other line (blank, a log line, a body) ends them.
 _HEADER_RUN = re.compile(rb"(?:(?:[^\r\n]{0,64}?\|[ \t]?)?(?:[!-9;-~]+[ \t]*:|[ \t]+\S)[^\n]*\n)*")
+_FILLER = re.compile(
+    rb"(?:[^\r\n]{0,64}?\|[ \t]?)?[ \t]*(?:[-=~|*#_.+]*|[A-Za-z][\w-]{0,24}[ \t]*:[^\r\n]{0,120})"
+    rb"[ \t]*\r?\n"
+)
 _ARROW = re.compile(rb"<-{2,}|-{2,}>")
 _ENGLISH_IN = ("received", "receive", "recv", "rcv", "readfrom", "incoming", "inbound")
 # Not "transmit": wvp logs from its Java package `gb28181.transmit` whatever the direction.
@@ -201,11 +205,7 @@ class SipParser:
             # The wrapper must be the line right before the message (or its own prefix).
             previous = data.rfind(b"\n", 0, max(line_start - 1, 0)) + 1
             return self._words.direction(data, max(previous, prev_end), start)
-        # Most wrappers stand on the line right before the message: look there first.
-        previous = max(data.rfind(b"\n", 0, max(line_start - 1, 0)) + 1, prev_end)
-        found = self._words.direction(data, previous, start)
-        if found is None and previous > prev_end:
-            found = self._words.direction(data, _window_start(data, prev_end, line_start), start)
+        found = self._words.direction(data, _preamble_start(data, prev_end, line_start), start)
         return Direction.UNKNOWN if found is None else found
 
     def _event(
@@ -259,6 +259,24 @@ def _complete(data: bytes, start: _Start, block_end: int) -> bool:
     """
     lo = start.end
     return all(p.search(data, lo, block_end) for p in (_CSEQ, _CALL_ID, _FROM, _TO))
+
+
+def _preamble_start(data: bytes, floor: int, line_start: int) -> int:
+    """Where the wrapper of a message starting at `line_start` may begin.
+
+    That is the line right before it, reached over any filler in between: blank lines,
+    separators (`----`, `~~~~`) and short `key: value` metadata (sipdump's `tag: rcv`
+    stands ten such lines up). A log line about something else (wvp's
+    接收到失败的response响应 before a message it did not wrap) stops the search.
+    """
+    position = line_start
+    while position > floor and line_start - position < _WINDOW:
+        previous = max(data.rfind(b"\n", floor, position - 1) + 1, floor)
+        filler = _FILLER.match(data, previous, position) is not None
+        position = previous
+        if not filler:
+            break
+    return position
 
 
 def _window_start(data: bytes, floor: int, position: int) -> int:

@@ -1,0 +1,82 @@
+"""`sip-log-exporter replay`: read logs once and print exactly the expected exposition."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import FIXTURES, REPO, parse_samples, value
+
+GOLDEN = REPO / "tests" / "golden"
+
+
+def replay(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "exporter", "replay", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("golden", "args"),
+    [
+        (
+            "replay-sip-wvp.prom",
+            [f"--config.file={GOLDEN / 'wvp-sip.yml'}", str(FIXTURES / "sip-wvp.log")],
+        ),
+        (
+            "replay-wvp-oneline.prom",
+            ["--name", "wvp", "--format", "wvp", str(FIXTURES / "wvp-oneline.log")],
+        ),
+    ],
+)
+def test_replay_prints_exactly_the_golden_exposition(
+    golden: str, args: list[str], update_golden: bool
+) -> None:
+    result = replay(*args)
+    assert result.returncode == 0, result.stderr
+    path = GOLDEN / golden
+    if update_golden:
+        path.write_text(result.stdout, encoding="utf-8")
+    assert result.stdout == path.read_text(encoding="utf-8"), (
+        f"regenerate with: python -m pytest {Path(__file__).name} --update-golden"
+    )
+
+
+def test_replay_passes_promtool_check_metrics() -> None:
+    result = replay(str(FIXTURES / "sip-wvp.log"))
+    lint = subprocess.run(
+        ["promtool", "check", "metrics"],
+        input=result.stdout,
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+def test_replay_of_several_files_adds_them_up(tmp_path: Path) -> None:
+    one = parse_samples(replay(str(FIXTURES / "sip-wvp.log")).stdout)
+    two = parse_samples(replay(str(FIXTURES / "sip-wvp.log"), str(FIXTURES / "sip-wvp.log")).stdout)
+    assert value(two, "sip_responses_total") == 2 * value(one, "sip_responses_total") > 0
+
+
+def test_replay_with_a_config_takes_the_sources_format(tmp_path: Path) -> None:
+    config = tmp_path / "c.yml"
+    config.write_text("sources: [{name: acc, paths: [x], format: kv}]\n")
+    result = replay(f"--config.file={config}", str(FIXTURES / "kamailio-acc.log"))
+    assert result.returncode == 0, result.stderr
+    assert value(parse_samples(result.stdout), "sip_responses_total", source="acc") > 0
+
+
+def test_replay_of_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = replay(str(tmp_path / "nope.log"))
+    assert result.returncode == 2
+    assert "no such file" in result.stderr and "Traceback" not in result.stderr
