@@ -80,3 +80,37 @@ def test_replay_of_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     result = replay(str(tmp_path / "nope.log"))
     assert result.returncode == 2
     assert "no such file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_user_catalog_file_overrides_and_adds_entries(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog.yml"
+    catalog.write_text(
+        "codes:\n"
+        '  "503": {user: {zh: 上级平台过载, en: The upstream platform is overloaded}}\n'
+        '  "477": {reason: Vendor Busy, category: busy, severity: warning,\n'
+        "          user: {zh: 厂商忙, en: Vendor busy},\n"
+        "          engineer: {zh: 厂商私有码, en: Vendor code}}\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "c.yml"
+    config.write_text(f"catalog: {{file: {catalog}}}\nsources: [{{name: wvp, paths: [x]}}]\n")
+    log = tmp_path / "wvp.log"
+    log.write_text(
+        "SIP/2.0 503 Service Unavailable\nCSeq: 1 INVITE\n\n"
+        "SIP/2.0 477 Vendor Busy\nCSeq: 2 INVITE\n\n",
+        encoding="utf-8",
+    )
+    result = replay(f"--config.file={config}", str(log))
+    assert result.returncode == 0, result.stderr
+    samples = parse_samples(result.stdout)
+    assert (
+        value(
+            samples,
+            "sip_response_code_info",
+            code="503",
+            user_en="The upstream platform is overloaded",
+            category="overload",
+        )
+        == 1
+    )
+    assert value(samples, "sip_responses_total", code="477", category="busy") == 1
