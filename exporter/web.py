@@ -7,9 +7,11 @@ client holds one thread, never the reader. Every value from logs or config is es
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import html
 import logging
+import socket
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -60,7 +62,7 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], site: Site) -> None:
         if ":" in address[0]:
-            self.address_family = __import__("socket").AF_INET6
+            self.address_family = socket.AF_INET6
         self.site = site
         super().__init__(address, _Handler)
 
@@ -161,7 +163,5 @@ def _source_row(status: SourceStatus) -> str:
 def _when(timestamp: float) -> str:
     if not timestamp:
         return "none yet"
-    import datetime
-
     moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.UTC)
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
