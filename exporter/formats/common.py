@@ -1,0 +1,92 @@
+"""Small helpers shared by the line-based formats (wvp, key=value, JSON, regex).
+
+Owns the rules those formats agree on: which source encodings can be searched as bytes,
+how a pattern written as text becomes a bytes pattern in the source's encoding, what
+counts as a code, how a method token is normalised, and how the user part of a SIP URI
+is read. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Every byte pattern in the formats is ASCII apart from Chinese anchor words, so the source
+# encoding must keep ASCII as single, unchanged bytes (UTF-8, GBK, GB18030 do; UTF-16
+# does not).
+_ASCII_PROBE = "\t\n\r !\"#$%&'()*+,-./0123456789:;<=>?@AZ[\\]^_`az{|}~"
+
+_CODE = re.compile(r"-?[0-9]+")
+# The user part of a SIP/SIPS/TEL URI: after the scheme, up to '@' (or, for tel:, up to a
+# parameter). Case-insensitive because "SIP:" is legal (RFC 3261 §19.1.4).
+_URI_USER = re.compile(r"(?i:sips?|tel):([^@;>\s:,\"]+)(@)?")
+
+
+def check_encoding(encoding: str) -> str | None:
+    """What is wrong with `encoding` as a source encoding, or None when it is usable."""
+    try:
+        probe = _ASCII_PROBE.encode(encoding)
+    except LookupError:
+        return f"unknown encoding {encoding!r}"
+    except UnicodeError:
+        return f"encoding {encoding!r} cannot encode ASCII"
+    if probe != _ASCII_PROBE.encode("ascii"):
+        return f"encoding {encoding!r} is not ASCII-compatible (use utf-8, gbk or gb18030)"
+    return None
+
+
+def require_encoding(encoding: str) -> None:
+    """Raise ValueError when `encoding` cannot be a source encoding."""
+    problem = check_encoding(encoding)
+    if problem is not None:
+        raise ValueError(problem)
+
+
+def encode_pattern(pattern: str, encoding: str) -> bytes:
+    """A text pattern as a bytes pattern in `encoding`.
+
+    ASCII is regex syntax and stays as it is; every other character is a literal, so it
+    becomes its escaped encoded bytes, grouped so that a quantifier after it applies to
+    the whole character rather than to its last byte. Raises UnicodeEncodeError (a
+    ValueError) when a character has no form in `encoding`.
+    """
+    parts: list[bytes] = []
+    escaped = False
+    for char in pattern:
+        if char.isascii():
+            parts.append(char.encode("ascii"))
+            escaped = char == "\\" and not escaped
+            continue
+        if escaped:
+            parts.pop()  # `\接` is the literal 接 too; its backslash must not escape `(`
+            escaped = False
+        parts.append(b"(?:" + re.escape(char.encode(encoding)) + b")")
+    return b"".join(parts)
+
+
+def code_text(raw: str) -> str | None:
+    """The code a field holds ("503", "-1024"), or None when it is not an integer."""
+    text = raw.strip()
+    # fullmatch on an ASCII class: str.isdigit() would also take "٥٠٣" or "²".
+    return text if _CODE.fullmatch(text) else None
+
+
+def method_token(raw: str) -> str:
+    """A method as events carry it: the raw token, upper-cased ("" when there is none)."""
+    return raw.strip().upper()
+
+
+def user_part(value: str) -> str:
+    """The user of the first SIP URI in a From/To value ("" when it names no user).
+
+    `<sip:34020000001320000001@3402000000>;tag=…` gives `34020000001320000001`; a bare
+    value without a scheme (`34020000001320000001`, `1001@10.0.0.5`) gives its part
+    before '@'.
+    """
+    found = _URI_USER.search(value)
+    if found is not None:
+        scheme_is_tel = found.group(0)[:3].lower() == "tel"
+        return found.group(1) if found.group(2) or scheme_is_tel else ""
+    bare = value.strip().strip("<>\"'")
+    if not bare or any(c.isspace() for c in bare):
+        return ""
+    return bare.split("@", 1)[0]

@@ -1,0 +1,118 @@
+"""key=value lines, such as Kamailio's acc module or an operator's xlog lines.
+
+Owns reading one line's pairs and turning a line that has the code field or the method
+field into an event: a response when it has a code, else a request. The pairs may follow
+any prefix (a syslog header, `ACC: transaction answered: `); the first key is the last
+word before the first value separator.
+
+Keys match whole keys only: `code=` is not found in `rcode=`, nor `from=` in `from_tag=`.
+A value runs to the next pair separator, so `to=<sip:…>;tag=…` with separator `;` gives
+a `to` pair and a separate `tag` pair, which is what the line means anyway.
+"""
+
+from __future__ import annotations
+
+import re
+
+from exporter.events import Direction, Event, Kind
+from exporter.formats.base import Parsed, complete_end, direction_from_word
+from exporter.formats.common import code_text, method_token, require_encoding, user_part
+from exporter.formats.options import KeyValueOptions
+
+# Before a key there is a line start, horizontal space or the pair separator.
+_SPACE = b" \t\n"
+
+
+class KeyValueParser:
+    """Parser for key=value lines (see the module docstring)."""
+
+    def __init__(self, options: KeyValueOptions) -> None:
+        require_encoding(options.encoding)
+        if not options.pair_separator or not options.value_separator:
+            raise ValueError("key=value separators must not be empty")
+        if options.pair_separator == options.value_separator:
+            raise ValueError("the pair and value separators must differ")
+        enc = options.encoding
+        self._encoding = enc
+        self._pair = options.pair_separator.encode(enc)
+        self._value = options.value_separator.encode(enc)
+        f = options.fields
+        self._keys = {
+            name: key.encode(enc)
+            for name, key in (
+                ("code", f.code),
+                ("method", f.method),
+                ("direction", f.direction),
+                ("reason", f.reason),
+                ("call_id", f.call_id),
+                ("from", f.from_user),
+                ("to", f.to_user),
+            )
+        }
+        self._wanted = {key: name for name, key in self._keys.items()}
+        # Candidates only: lines where a code or method key is followed by the value
+        # separator. The key's left edge and the full line are checked in Python, on these
+        # lines alone, so the engine's fast scan does the work for every other line.
+        keys = sorted({self._keys["code"], self._keys["method"]}, key=len, reverse=True)
+        self._candidate = re.compile(
+            b"(?:" + b"|".join(re.escape(k) for k in keys) + b")[ \t]*" + re.escape(self._value)
+        )
+
+    def parse(self, data: bytes, *, final: bool) -> Parsed:
+        end = complete_end(data, final)
+        events: list[Event] = []
+        malformed = 0
+        next_line = 0
+        for match in self._candidate.finditer(data, 0, end):
+            at = match.start()
+            if at < next_line or not self._at_key_start(data, at):
+                continue
+            line_start = data.rfind(b"\n", 0, at) + 1
+            line_end = data.find(b"\n", at, end)
+            next_line = end if line_end < 0 else line_end + 1
+            line = data[line_start : (end if line_end < 0 else line_end)]
+            fields = self._pairs(line.rstrip(b"\r"))
+            if "code" not in fields and "method" not in fields:
+                continue  # the key was text inside some other value
+            event = self._event(fields)
+            if event is None:
+                malformed += 1
+            else:
+                events.append(event)
+        return Parsed(events, end, malformed, 0)
+
+    def _at_key_start(self, data: bytes, at: int) -> bool:
+        return at == 0 or data[at - 1] in _SPACE or data.endswith(self._pair, 0, at)
+
+    def _pairs(self, line: bytes) -> dict[str, bytes]:
+        """The wanted fields of one line, by field name; the first pair of a key wins."""
+        fields: dict[str, bytes] = {}
+        for part in line.split(self._pair):
+            key, sep, value = part.partition(self._value)
+            words = key.split()
+            # The last word: drops a prefix before the first pair and stray spaces.
+            name = self._wanted.get(words[-1]) if sep and words else None
+            if name is not None and name not in fields:
+                fields[name] = value.strip()
+        return fields
+
+    def _event(self, fields: dict[str, bytes]) -> Event | None:
+        """The event of a record line, or None when its code is not an integer."""
+        text = {name: raw.decode(self._encoding, "replace") for name, raw in fields.items()}
+        code = ""
+        if "code" in text:
+            parsed = code_text(text["code"])
+            if parsed is None:
+                return None
+            code = parsed
+        word = text.get("direction")
+        return Event(
+            Kind.RESPONSE if "code" in text else Kind.REQUEST,
+            direction=direction_from_word(word) if word is not None else Direction.UNKNOWN,
+            method=method_token(text.get("method", "")),
+            code=code,
+            reason=text.get("reason", "").strip(),
+            call_id=text.get("call_id", "").strip(),
+            from_user=user_part(text.get("from", "")),
+            to_user=user_part(text.get("to", "")),
+        )

@@ -1,0 +1,317 @@
+"""wvp-GB28181-pro one-line records: what each template counts as, and what it must not."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from exporter.events import Direction, Event, Kind
+from exporter.formats.base import Parser
+from exporter.formats.options import WvpOptions
+from exporter.formats.wvp import WvpParser
+
+FIXTURES = Path(__file__).parent / "fixtures"
+EXPECTED: dict[str, Any] = yaml.safe_load((FIXTURES / "expected.yaml").read_text("utf-8"))
+FIXTURE = "wvp-oneline.log"
+PARSER = WvpParser(WvpOptions())
+PREFIX = "2024-05-02 09:12:03.118 [wvp-1] WARN  c.g.iot.vmp.gb28181.transmit.X:119 - "
+
+
+def tally(events: Iterable[Event]) -> tuple[dict[str, int], dict[str, int]]:
+    """Events counted under expected.yaml's keys: "direction method[ code]"."""
+    requests: Counter[str] = Counter()
+    responses: Counter[str] = Counter()
+    for event in events:
+        label = f"{event.direction.value} {event.method or 'unknown'}"
+        if event.kind is Kind.REQUEST:
+            requests[label] += 1
+        else:
+            responses[f"{label} {event.code}"] += 1
+    return dict(requests), dict(responses)
+
+
+def parse_in_chunks(parser: Parser, data: bytes, size: int) -> tuple[list[Event], int]:
+    """Feed `data` in chunks of `size` bytes the way a reader does, then finish."""
+    events: list[Event] = []
+    malformed = 0
+    pending = b""
+    for start in range(0, len(data), size):
+        pending += data[start : start + size]
+        parsed = parser.parse(pending, final=False)
+        events += parsed.events
+        malformed += parsed.malformed
+        pending = pending[parsed.consumed :]
+    parsed = parser.parse(pending, final=True)
+    return events + parsed.events, malformed + parsed.malformed
+
+
+def one(line: str, encoding: str = "utf-8") -> Event:
+    """The single event a single line gives."""
+    parsed = WvpParser(WvpOptions(encoding=encoding)).parse(
+        (line + "\n").encode(encoding), final=False
+    )
+    assert parsed.malformed == 0
+    assert len(parsed.events) == 1, parsed
+    return parsed.events[0]
+
+
+def nothing_in(line: str) -> None:
+    parsed = PARSER.parse((line + "\n").encode(), final=False)
+    assert parsed.events == []
+    assert parsed.malformed == 0
+
+
+def test_the_fixture_gives_exactly_its_ground_truth() -> None:
+    parsed = PARSER.parse((FIXTURES / FIXTURE).read_bytes(), final=True)
+
+    assert tally(parsed.events) == (EXPECTED[FIXTURE]["requests"], EXPECTED[FIXTURE]["responses"])
+    assert parsed.malformed == EXPECTED[FIXTURE]["malformed"]
+
+
+@pytest.mark.parametrize("size", [1, 7, 64, 4096])
+def test_feeding_the_fixture_in_chunks_gives_the_one_shot_result(size: int) -> None:
+    data = (FIXTURES / FIXTURE).read_bytes()
+    whole = PARSER.parse(data, final=True)
+
+    assert parse_in_chunks(PARSER, data, size) == (whole.events, whole.malformed)
+
+
+def test_a_failed_response_is_an_incoming_response_without_method() -> None:
+    event = one(PREFIX + "接收到失败的response响应！status：503,message:Service Unavailable")
+
+    assert event == Event(
+        Kind.RESPONSE, Direction.IN, method="", code="503", reason="Service Unavailable"
+    )
+
+
+def test_the_newer_failed_response_wording_with_spaces_is_read_too() -> None:
+    event = one(
+        PREFIX + "接收到失败的response响应！status：481, message: Call/Transaction Does Not Exist"
+    )
+
+    assert (event.code, event.reason) == ("481", "Call/Transaction Does Not Exist")
+
+
+def test_a_whole_message_appended_to_a_failed_response_is_not_its_reason() -> None:
+    event = one(
+        PREFIX + "接收到失败的response响应！status：486,message:Busy Here response = SIP/2.0 486"
+    )
+
+    assert event.reason == "Busy Here"
+
+
+def test_a_live_view_failure_is_the_answer_to_wvps_invite() -> None:
+    event = one(
+        PREFIX + "[点播失败]-1024:消息超时未回复 deviceId: 34020000001180000001, "
+        "channelId:34020000001310000002"
+    )
+
+    assert event == Event(
+        Kind.RESPONSE,
+        Direction.IN,
+        method="INVITE",
+        code="-1024",
+        reason="消息超时未回复",
+        to_user="34020000001310000002",
+    )
+
+
+def test_a_playback_failure_is_the_answer_to_wvps_invite() -> None:
+    event = one(PREFIX + "[录像回放] 失败，408 Request Timeout")
+
+    assert (event.direction, event.method, event.code, event.reason) == (
+        Direction.IN,
+        "INVITE",
+        "408",
+        "Request Timeout",
+    )
+
+
+@pytest.mark.parametrize("tag", ["[国标级联]", "[国标级联] "])
+def test_a_heartbeat_error_is_the_parents_answer_to_a_keepalive_message(tag: str) -> None:
+    event = one(PREFIX + tag + "发送心跳收到错误，code： 404, msg: Not Found")
+
+    assert (event.direction, event.method, event.code, event.reason) == (
+        Direction.IN,
+        "MESSAGE",
+        "404",
+        "Not Found",
+    )
+
+
+def test_a_catalog_push_failure_is_the_parents_answer_to_a_catalog_message() -> None:
+    event = one(
+        PREFIX + "[目录推送失败] 国标级联 platform : 44010200492000000001, code: 408, "
+        "msg: Request Timeout, 停止发送"
+    )
+
+    assert (event.direction, event.method, event.code, event.reason, event.to_user) == (
+        Direction.IN,
+        "MESSAGE",
+        "408",
+        "Request Timeout",
+        "44010200492000000001",
+    )
+
+
+@pytest.mark.parametrize("title", ["[注册请求]", "[注销请求]"])
+def test_a_register_challenge_is_an_outgoing_401(title: str) -> None:
+    event = one(PREFIX + title + " 设备：34020000001320000001, 回复401: 192.168.1.108:5060")
+
+    assert event == Event(
+        Kind.RESPONSE,
+        Direction.OUT,
+        method="REGISTER",
+        code="401",
+        from_user="34020000001320000001",
+        to_user="34020000001320000001",
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "2024-01-08 11:35:49.595 [http-nio-18099-exec-1]  INFO --- "
+        "c.genersoft.iot.vmp.media.zlm.ZLMHttpHookListener: 486 "
+        "[ZLM HOOK]流无人观看：zlmediakit-local->hls->rtp/06423DB0",
+        "2024-01-08 11:35:49.595 [http-nio-18099-exec-1] INFO  "
+        "c.genersoft.iot.vmp.media.zlm.ZLMHttpHookListener:486 - "
+        "[ZLM HOOK]流无人观看：zlmediakit-local->hls->rtp/06423DB0",
+    ],
+)
+def test_a_java_line_number_of_486_is_never_a_code(line: str) -> None:
+    nothing_in(line)
+
+
+def test_a_device_going_offline_is_not_a_response() -> None:
+    nothing_in(PREFIX + "[设备离线] device：34020000001110000003， 心跳间隔： 60，心跳超时次数： 3")
+
+
+def test_a_live_view_failure_without_a_code_is_not_a_record() -> None:
+    nothing_in(PREFIX + "[点播失败] 前门球机(34020000001320000009)")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        PREFIX + "接收到失败的response响应！status：null,message:null",
+        PREFIX + "接收到失败的response响应！status：" + PREFIX + "Starting VManageBootstrap",
+        PREFIX + "[国标级联] 发送心跳收到错误，code： , msg: null",
+    ],
+)
+def test_a_labelled_code_that_cannot_be_read_is_malformed(line: str) -> None:
+    parsed = PARSER.parse((line + "\n").encode(), final=False)
+
+    assert (parsed.events, parsed.malformed) == ([], 1)
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "",
+        "15|wvp-pro | ",
+        "wvp-pro-1  | ",
+        "2021-11-18 23:15:34.195  WARN 3024 --- [handle-3] c.X  : ",
+    ],
+)
+def test_a_supervisor_prefix_or_an_older_log_pattern_changes_nothing(prefix: str) -> None:
+    event = one(prefix + "接收到失败的response响应！status：400,message:Bad Request")
+
+    assert (event.code, event.reason) == ("400", "Bad Request")
+
+
+def test_crlf_lines_give_the_same_events_as_lf_lines() -> None:
+    data = (FIXTURES / FIXTURE).read_bytes().replace(b"\r\n", b"\n")
+
+    lf = PARSER.parse(data, final=True)
+    crlf = PARSER.parse(data.replace(b"\n", b"\r\n"), final=True)
+
+    assert (crlf.events, crlf.malformed) == (lf.events, lf.malformed)
+
+
+def test_an_unterminated_last_line_is_left_for_the_next_call() -> None:
+    line = (PREFIX + "[点播失败]486:Busy Here deviceId: 3402, channelId:3402").encode()
+
+    waiting = PARSER.parse(b"other line\n" + line, final=False)
+    finished = PARSER.parse(line, final=True)
+
+    assert (waiting.events, waiting.consumed) == ([], len(b"other line\n"))
+    assert (len(finished.events), finished.consumed) == (1, len(line))
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030"])
+def test_a_chinese_encoded_source_gives_the_same_events(encoding: str) -> None:
+    text = (FIXTURES / FIXTURE).read_bytes().decode("utf-8")
+    utf8 = PARSER.parse(text.encode("utf-8"), final=True)
+
+    other = WvpParser(WvpOptions(encoding=encoding)).parse(text.encode(encoding), final=True)
+
+    assert (other.events, other.malformed) == (utf8.events, utf8.malformed)
+
+
+def test_utf8_anchors_are_not_found_in_a_gbk_file_read_as_utf8() -> None:
+    line = PREFIX + "接收到失败的response响应！status：503,message:Service Unavailable\n"
+
+    assert PARSER.parse(line.encode("gbk"), final=False).events == []
+
+
+@pytest.mark.parametrize("encoding", ["no-such-codec", "utf-16"])
+def test_an_unusable_encoding_is_rejected(encoding: str) -> None:
+    with pytest.raises(ValueError, match="encoding"):
+        WvpParser(WvpOptions(encoding=encoding))
+
+
+FRAGMENTS = st.sampled_from(
+    [
+        "接收到失败的response响应！status：",
+        "[点播失败]",
+        "[录像回放] 失败，",
+        "[国标级联]发送心跳收到错误，code： ",
+        "[目录推送失败] 国标级联 platform : 3402, code: ",
+        "[注册请求] 设备：",
+        ", 回复401",
+        ",message:",
+        ", msg: ",
+        " deviceId: 1, channelId:",
+        "-",
+        "503",
+        "1024",
+        "：",
+        ":",
+        "，",
+        " ",
+        "\r",
+        "\n",
+        "\r\n",
+        "\ufffd",
+    ]
+)
+
+
+@given(st.binary())
+def test_any_bytes_parse_without_raising_and_consume_whole_lines(data: bytes) -> None:
+    parsed = PARSER.parse(data, final=False)
+
+    assert parsed.consumed == data.rfind(b"\n") + 1
+    assert PARSER.parse(data, final=True).consumed == len(data)
+
+
+@given(st.lists(FRAGMENTS | st.text(max_size=5)), st.sampled_from(["utf-8", "gbk"]))
+def test_near_miss_records_never_raise_and_never_invent_a_label(
+    fragments: list[str], encoding: str
+) -> None:
+    data = "".join(fragments).encode(encoding, "replace")
+
+    parsed = WvpParser(WvpOptions(encoding=encoding)).parse(data, final=True)
+
+    for event in parsed.events:
+        assert event.kind is Kind.RESPONSE
+        assert event.method in {"", "INVITE", "MESSAGE", "REGISTER"}
+        assert event.code.lstrip("-").isdigit() and event.code.isascii()
