@@ -1,0 +1,190 @@
+"""The Prometheus rules in config/prometheus: promtool accepts them, their unit tests pass,
+and those unit tests show every alert firing and staying quiet on steady traffic, on low
+traffic and across a counter reset. Also the conventions every alert keeps (for, severity,
+summary, description quoting the catalog) and the one-place thresholds design.
+
+promtool is required: without it these tests fail, they do not skip.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+RULES = REPO / "config" / "prometheus"
+THRESHOLDS = RULES / "thresholds.yml"
+RECORDING = RULES / "rules.yml"
+ALERTS = RULES / "alerts.yml"
+RULE_FILES = (THRESHOLDS, RECORDING, ALERTS)
+UNIT_TESTS = tuple(sorted((RULES / "tests").glob("*.yml")))
+README = RULES / "README.md"
+
+# The quiet cases every alert needs, by the prefix of the promtool test group's name.
+QUIET_KINDS = ("steady traffic", "low traffic", "counter reset")
+THRESHOLD_PREFIX = "sip:alert_threshold:"
+
+
+def promtool(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    binary = shutil.which("promtool")
+    assert binary is not None, "promtool not found on PATH (Debian: apt-get install prometheus)"
+    return subprocess.run(
+        [binary, *map(str, args)], capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def load(path: Path) -> dict[str, Any]:
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(document, dict), f"{path}: not a YAML mapping"
+    return document
+
+
+def rules_of(path: Path) -> list[dict[str, Any]]:
+    return [rule for group in load(path)["groups"] for rule in group["rules"]]
+
+
+@cache
+def alerts() -> dict[str, dict[str, Any]]:
+    return {rule["alert"]: rule for rule in rules_of(ALERTS)}
+
+
+@cache
+def code_alerts() -> tuple[str, ...]:
+    """The alerts about SIP codes (the first group); the second is about the exporter."""
+    first_group = load(ALERTS)["groups"][0]["rules"]
+    return tuple(rule["alert"] for rule in first_group)
+
+
+def thresholds() -> set[str]:
+    return {rule["record"] for rule in rules_of(THRESHOLDS)}
+
+
+def recording_rules() -> set[str]:
+    return {rule["record"] for rule in rules_of(RECORDING)}
+
+
+def alert_cases() -> list[tuple[str, str, list[Any]]]:
+    """(test group name, alert name, expected alerts) of every alert_rule_test."""
+    return [
+        (group.get("name", ""), case["alertname"], case.get("exp_alerts") or [])
+        for path in UNIT_TESTS
+        for group in load(path)["tests"]
+        for case in group.get("alert_rule_test") or []
+    ]
+
+
+def test_promtool_check_rules_accepts_every_rule_file() -> None:
+    result = promtool("check", "rules", *RULE_FILES)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_promtool_unit_tests_pass() -> None:
+    assert UNIT_TESTS, "no promtool unit tests in config/prometheus/tests"
+    result = promtool("test", "rules", *UNIT_TESTS)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_unit_tests_load_the_shipped_rule_files_not_copies() -> None:
+    for path in UNIT_TESTS:
+        loaded = {(path.parent / name).resolve() for name in load(path)["rule_files"]}
+        assert loaded <= set(RULE_FILES), f"{path.name} loads {loaded - set(RULE_FILES)}"
+
+
+def test_unit_tests_evaluate_recording_rules_before_the_alerts_that_read_them() -> None:
+    # Without group_eval_order promtool runs the groups in random order, and an alert's
+    # `for:` would start one evaluation late now and then: a flaky test.
+    for path in UNIT_TESTS:
+        order = load(path).get("group_eval_order") or []
+        loaded = [
+            group["name"]
+            for name in load(path)["rule_files"]
+            for group in load(path.parent / name)["groups"]
+        ]
+        assert sorted(order) == sorted(loaded), f"{path.name}: group_eval_order"
+        alerting = [i for i, name in enumerate(order) if name.endswith(".alerts")]
+        assert all(i >= len(order) - len(alerting) for i in alerting), path.name
+
+
+def test_every_unit_test_case_is_named_for_what_it_proves() -> None:
+    for path in UNIT_TESTS:
+        for group in load(path)["tests"]:
+            assert len(group.get("name", "")) > 20, f"{path.name}: unnamed or terse test case"
+
+
+@pytest.mark.parametrize("alert", sorted(alerts()))
+def test_alert_fires_in_a_unit_test(alert: str) -> None:
+    firing = [group for group, name, expected in alert_cases() if name == alert and expected]
+    assert firing, f"no promtool test case shows {alert} firing"
+
+
+@pytest.mark.parametrize("kind", QUIET_KINDS)
+@pytest.mark.parametrize("alert", sorted(alerts()))
+def test_alert_stays_quiet_in_a_unit_test_of_each_kind(alert: str, kind: str) -> None:
+    quiet = [
+        group
+        for group, name, expected in alert_cases()
+        if name == alert and not expected and group.startswith(kind)
+    ]
+    assert quiet, f"no promtool test case named '{kind}: …' shows {alert} quiet"
+
+
+@pytest.mark.parametrize("alert", sorted(alerts()))
+def test_alert_has_for_severity_summary_and_description(alert: str) -> None:
+    rule = alerts()[alert]
+    assert re.fullmatch(r"\d+[smh]", str(rule.get("for", ""))), "needs a `for:` duration"
+    assert rule["labels"]["severity"] in {"critical", "warning", "info"}
+    assert rule["annotations"]["summary"].strip()
+    assert "Check first:" in rule["annotations"]["description"]
+
+
+@pytest.mark.parametrize("alert", code_alerts())
+def test_code_alert_description_quotes_the_catalog_for_users_and_engineers_in_zh_and_en(
+    alert: str,
+) -> None:
+    description = alerts()[alert]["annotations"]["description"]
+    assert "sip_response_code_info{code=" in description
+    for label in ("user_zh", "user_en", "engineer_zh", "engineer_en"):
+        assert f".Labels.{label}" in description, f"{alert} does not show {label}"
+
+
+def test_every_threshold_is_compared_against_by_some_alert() -> None:
+    used = {name for rule in alerts().values() for name in threshold_references(rule["expr"])}
+    unused = thresholds() - used
+    assert not unused, f"thresholds no alert reads: {sorted(unused)}"
+
+
+@pytest.mark.parametrize("alert", sorted(set(alerts()) - {"SIPAlertThresholdsMissing"}))
+def test_alert_reads_only_thresholds_that_exist(alert: str) -> None:
+    assert threshold_references(alerts()[alert]["expr"]) <= thresholds()
+
+
+def test_thresholds_missing_alert_watches_every_threshold() -> None:
+    expr = alerts()["SIPAlertThresholdsMissing"]["expr"]
+    assert threshold_references(expr) == thresholds()
+
+
+def test_thresholds_are_constants_in_one_group() -> None:
+    groups = load(THRESHOLDS)["groups"]
+    assert len(groups) == 1
+    for rule in groups[0]["rules"]:
+        assert rule["record"].startswith(THRESHOLD_PREFIX)
+        assert re.fullmatch(r"vector\([0-9.]+\)", rule["expr"].strip()), rule["record"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(recording_rules() | thresholds() | set(alerts())),
+)
+def test_readme_documents_rule(name: str) -> None:
+    assert f"`{name}`" in README.read_text(encoding="utf-8")
+
+
+def threshold_references(expr: str) -> set[str]:
+    return set(re.findall(re.escape(THRESHOLD_PREFIX) + r"[a-z0-9_]+", expr))
