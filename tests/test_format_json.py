@@ -3,54 +3,32 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
-from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 from exporter.events import Direction, Event, Kind
-from exporter.formats.base import Parser
 from exporter.formats.jsonl import JsonParser
 from exporter.formats.options import FieldNames, JsonOptions
 
-FIXTURES = Path(__file__).parent / "fixtures"
-EXPECTED: dict[str, Any] = yaml.safe_load((FIXTURES / "expected.yaml").read_text("utf-8"))
+# Before the import, so that its checks fail with the values they compared.
+pytest.register_assert_rewrite("tests.formatcheck")
+
+from tests.formatcheck import (  # noqa: E402
+    EXPECTED,
+    check_chunks_give_one_shot,
+    check_crlf_gives_lf,
+    check_ground_truth,
+    check_last_line_waits,
+    check_reason_decoded,
+    check_whole_lines_consumed,
+)
+
 FIXTURE = "gateway.jsonl"
 GATEWAY = JsonParser(JsonOptions(fields=FieldNames(**EXPECTED[FIXTURE]["options"]["fields"])))
 FLAT = JsonParser(JsonOptions())
-
-
-def tally(events: Iterable[Event]) -> tuple[dict[str, int], dict[str, int]]:
-    """Events counted under expected.yaml's keys: "direction method[ code]"."""
-    requests: Counter[str] = Counter()
-    responses: Counter[str] = Counter()
-    for event in events:
-        label = f"{event.direction.value} {event.method or 'unknown'}"
-        if event.kind is Kind.REQUEST:
-            requests[label] += 1
-        else:
-            responses[f"{label} {event.code}"] += 1
-    return dict(requests), dict(responses)
-
-
-def parse_in_chunks(parser: Parser, data: bytes, size: int) -> tuple[list[Event], int]:
-    """Feed `data` in chunks of `size` bytes the way a reader does, then finish."""
-    events: list[Event] = []
-    malformed = 0
-    pending = b""
-    for start in range(0, len(data), size):
-        pending += data[start : start + size]
-        parsed = parser.parse(pending, final=False)
-        events += parsed.events
-        malformed += parsed.malformed
-        pending = pending[parsed.consumed :]
-    parsed = parser.parse(pending, final=True)
-    return events + parsed.events, malformed + parsed.malformed
 
 
 def parse_line(line: str, parser: JsonParser = FLAT) -> tuple[list[Event], int]:
@@ -59,18 +37,12 @@ def parse_line(line: str, parser: JsonParser = FLAT) -> tuple[list[Event], int]:
 
 
 def test_the_fixture_gives_exactly_its_ground_truth() -> None:
-    parsed = GATEWAY.parse((FIXTURES / FIXTURE).read_bytes(), final=True)
-
-    assert tally(parsed.events) == (EXPECTED[FIXTURE]["requests"], EXPECTED[FIXTURE]["responses"])
-    assert parsed.malformed == EXPECTED[FIXTURE]["malformed"]
+    check_ground_truth(GATEWAY, FIXTURE)
 
 
 @pytest.mark.parametrize("size", [1, 7, 64, 4096])
 def test_feeding_the_fixture_in_chunks_gives_the_one_shot_result(size: int) -> None:
-    data = (FIXTURES / FIXTURE).read_bytes()
-    whole = GATEWAY.parse(data, final=True)
-
-    assert parse_in_chunks(GATEWAY, data, size) == (whole.events, whole.malformed)
+    check_chunks_give_one_shot(GATEWAY, FIXTURE, size)
 
 
 def test_dotted_field_names_reach_into_nested_objects() -> None:
@@ -162,40 +134,26 @@ def test_an_object_may_follow_leading_whitespace() -> None:
 
 
 def test_crlf_lines_give_the_same_events_as_lf_lines() -> None:
-    data = (FIXTURES / FIXTURE).read_bytes().replace(b"\r\n", b"\n")
-
-    lf = GATEWAY.parse(data, final=True)
-    crlf = GATEWAY.parse(data.replace(b"\n", b"\r\n"), final=True)
-
-    assert (crlf.events, crlf.malformed) == (lf.events, lf.malformed)
+    check_crlf_gives_lf(GATEWAY, FIXTURE)
 
 
 def test_an_unterminated_last_line_is_left_for_the_next_call() -> None:
     line = b'{"code":486,"method":"INVITE"}'
 
-    waiting = FLAT.parse(b"{}\n" + line, final=False)
-    finished = FLAT.parse(line, final=True)
-
-    assert (waiting.events, waiting.consumed) == ([], len(b"{}\n"))
-    assert (len(finished.events), finished.consumed) == (1, len(line))
+    check_last_line_waits(FLAT, b"{}\n", line)
 
 
 def test_a_gbk_source_is_decoded_before_it_is_read() -> None:
     parser = JsonParser(JsonOptions(encoding="gbk"))
 
-    [event] = parser.parse(
-        '{"code":486,"method":"INVITE","reason":"设备忙"}\n'.encode("gbk"), final=False
-    ).events
-
-    assert event.reason == "设备忙"
+    check_reason_decoded(
+        parser, '{"code":486,"method":"INVITE","reason":"设备忙"}\n', "gbk", "设备忙"
+    )
 
 
 @given(st.binary())
 def test_any_bytes_parse_without_raising_and_consume_whole_lines(data: bytes) -> None:
-    parsed = FLAT.parse(data, final=False)
-
-    assert parsed.consumed == data.rfind(b"\n") + 1
-    assert FLAT.parse(data, final=True).consumed == len(data)
+    check_whole_lines_consumed(FLAT, data)
 
 
 JSON_VALUES = st.recursive(

@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
-
 import pytest
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 from exporter.events import Direction, Event, Kind
-from exporter.formats.base import Parser
 from exporter.formats.common import user_part
 from exporter.formats.kv import KeyValueParser
 from exporter.formats.options import FieldNames, KeyValueOptions
 
-FIXTURES = Path(__file__).parent / "fixtures"
-EXPECTED: dict[str, Any] = yaml.safe_load((FIXTURES / "expected.yaml").read_text("utf-8"))
+# Before the import, so that its checks fail with the values they compared.
+pytest.register_assert_rewrite("tests.formatcheck")
+
+from tests.formatcheck import (  # noqa: E402
+    check_chunks_give_one_shot,
+    check_crlf_gives_lf,
+    check_ground_truth,
+    check_last_line_waits,
+    check_reason_decoded,
+    check_whole_lines_consumed,
+)
+
 FIXTURE = "kamailio-acc.log"
 PARSER = KeyValueParser(KeyValueOptions())
 SYSLOG = "Sep  7 07:16:53 sip /usr/local/sbin/kamailio[29264]: NOTICE: acc [acc.c:317]: "
@@ -32,34 +35,6 @@ ACC = (
 )
 
 
-def tally(events: Iterable[Event]) -> tuple[dict[str, int], dict[str, int]]:
-    """Events counted under expected.yaml's keys: "direction method[ code]"."""
-    requests: Counter[str] = Counter()
-    responses: Counter[str] = Counter()
-    for event in events:
-        label = f"{event.direction.value} {event.method or 'unknown'}"
-        if event.kind is Kind.REQUEST:
-            requests[label] += 1
-        else:
-            responses[f"{label} {event.code}"] += 1
-    return dict(requests), dict(responses)
-
-
-def parse_in_chunks(parser: Parser, data: bytes, size: int) -> tuple[list[Event], int]:
-    """Feed `data` in chunks of `size` bytes the way a reader does, then finish."""
-    events: list[Event] = []
-    malformed = 0
-    pending = b""
-    for start in range(0, len(data), size):
-        pending += data[start : start + size]
-        parsed = parser.parse(pending, final=False)
-        events += parsed.events
-        malformed += parsed.malformed
-        pending = pending[parsed.consumed :]
-    parsed = parser.parse(pending, final=True)
-    return events + parsed.events, malformed + parsed.malformed
-
-
 def events_of(line: str, parser: KeyValueParser = PARSER) -> list[Event]:
     parsed = parser.parse((line + "\n").encode(), final=False)
     assert parsed.malformed == 0
@@ -67,18 +42,12 @@ def events_of(line: str, parser: KeyValueParser = PARSER) -> list[Event]:
 
 
 def test_the_fixture_gives_exactly_its_ground_truth() -> None:
-    parsed = PARSER.parse((FIXTURES / FIXTURE).read_bytes(), final=True)
-
-    assert tally(parsed.events) == (EXPECTED[FIXTURE]["requests"], EXPECTED[FIXTURE]["responses"])
-    assert parsed.malformed == EXPECTED[FIXTURE]["malformed"]
+    check_ground_truth(PARSER, FIXTURE)
 
 
 @pytest.mark.parametrize("size", [1, 7, 64, 4096])
 def test_feeding_the_fixture_in_chunks_gives_the_one_shot_result(size: int) -> None:
-    data = (FIXTURES / FIXTURE).read_bytes()
-    whole = PARSER.parse(data, final=True)
-
-    assert parse_in_chunks(PARSER, data, size) == (whole.events, whole.malformed)
+    check_chunks_give_one_shot(PARSER, FIXTURE, size)
 
 
 def test_an_acc_record_behind_a_syslog_prefix_is_a_response() -> None:
@@ -172,32 +141,19 @@ def test_from_and_to_give_the_user_part_of_the_uri(value: str, user: str) -> Non
 
 
 def test_crlf_lines_give_the_same_events_as_lf_lines() -> None:
-    data = (FIXTURES / FIXTURE).read_bytes().replace(b"\r\n", b"\n")
-
-    lf = PARSER.parse(data, final=True)
-    crlf = PARSER.parse(data.replace(b"\n", b"\r\n"), final=True)
-
-    assert (crlf.events, crlf.malformed) == (lf.events, lf.malformed)
+    check_crlf_gives_lf(PARSER, FIXTURE)
 
 
 def test_an_unterminated_last_line_is_left_for_the_next_call() -> None:
     line = b"method=INVITE;code=408;reason=Request Timeout"
 
-    waiting = PARSER.parse(b"noise\n" + line, final=False)
-    finished = PARSER.parse(line, final=True)
-
-    assert (waiting.events, waiting.consumed) == ([], len(b"noise\n"))
-    assert (len(finished.events), finished.consumed) == (1, len(line))
+    check_last_line_waits(PARSER, b"noise\n", line)
 
 
 def test_a_gbk_reason_is_decoded_with_the_source_encoding() -> None:
     parser = KeyValueParser(KeyValueOptions(encoding="gbk"))
 
-    [event] = parser.parse(
-        "method=INVITE;code=486;reason=设备忙\n".encode("gbk"), final=False
-    ).events
-
-    assert event.reason == "设备忙"
+    check_reason_decoded(parser, "method=INVITE;code=486;reason=设备忙\n", "gbk", "设备忙")
 
 
 @pytest.mark.parametrize(
@@ -215,10 +171,7 @@ def test_unusable_settings_are_rejected(options: KeyValueOptions) -> None:
 
 @given(st.binary())
 def test_any_bytes_parse_without_raising_and_consume_whole_lines(data: bytes) -> None:
-    parsed = PARSER.parse(data, final=False)
-
-    assert parsed.consumed == data.rfind(b"\n") + 1
-    assert PARSER.parse(data, final=True).consumed == len(data)
+    check_whole_lines_consumed(PARSER, data)
 
 
 FRAGMENTS = st.sampled_from(

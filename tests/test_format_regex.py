@@ -3,53 +3,28 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 from exporter.events import Direction, Event, Kind
-from exporter.formats.base import Parser
 from exporter.formats.options import RegexOptions
 from exporter.formats.regex import RegexParser, check_pattern
 
-FIXTURES = Path(__file__).parent / "fixtures"
-EXPECTED: dict[str, Any] = yaml.safe_load((FIXTURES / "expected.yaml").read_text("utf-8"))
+# Before the import, so that its checks fail with the values they compared.
+pytest.register_assert_rewrite("tests.formatcheck")
+
+from tests.formatcheck import (  # noqa: E402
+    EXPECTED,
+    check_chunks_give_one_shot,
+    check_ground_truth,
+    check_last_line_waits,
+    check_whole_lines_consumed,
+)
+
 FIXTURE = "opensips.log"
 OPENSIPS = RegexParser(RegexOptions(pattern=EXPECTED[FIXTURE]["options"]["pattern"]))
-
-
-def tally(events: Iterable[Event]) -> tuple[dict[str, int], dict[str, int]]:
-    """Events counted under expected.yaml's keys: "direction method[ code]"."""
-    requests: Counter[str] = Counter()
-    responses: Counter[str] = Counter()
-    for event in events:
-        label = f"{event.direction.value} {event.method or 'unknown'}"
-        if event.kind is Kind.REQUEST:
-            requests[label] += 1
-        else:
-            responses[f"{label} {event.code}"] += 1
-    return dict(requests), dict(responses)
-
-
-def parse_in_chunks(parser: Parser, data: bytes, size: int) -> tuple[list[Event], int]:
-    """Feed `data` in chunks of `size` bytes the way a reader does, then finish."""
-    events: list[Event] = []
-    malformed = 0
-    pending = b""
-    for start in range(0, len(data), size):
-        pending += data[start : start + size]
-        parsed = parser.parse(pending, final=False)
-        events += parsed.events
-        malformed += parsed.malformed
-        pending = pending[parsed.consumed :]
-    parsed = parser.parse(pending, final=True)
-    return events + parsed.events, malformed + parsed.malformed
 
 
 def parse(pattern: str, text: str, encoding: str = "utf-8") -> tuple[list[Event], int, int]:
@@ -59,18 +34,12 @@ def parse(pattern: str, text: str, encoding: str = "utf-8") -> tuple[list[Event]
 
 
 def test_the_fixture_gives_exactly_its_ground_truth() -> None:
-    parsed = OPENSIPS.parse((FIXTURES / FIXTURE).read_bytes(), final=True)
-
-    assert tally(parsed.events) == (EXPECTED[FIXTURE]["requests"], EXPECTED[FIXTURE]["responses"])
-    assert parsed.malformed == EXPECTED[FIXTURE]["malformed"]
+    check_ground_truth(OPENSIPS, FIXTURE)
 
 
 @pytest.mark.parametrize("size", [1, 7, 64, 4096])
 def test_feeding_the_fixture_in_chunks_gives_the_one_shot_result(size: int) -> None:
-    data = (FIXTURES / FIXTURE).read_bytes()
-    whole = OPENSIPS.parse(data, final=True)
-
-    assert parse_in_chunks(OPENSIPS, data, size) == (whole.events, whole.malformed)
+    check_chunks_give_one_shot(OPENSIPS, FIXTURE, size)
 
 
 def test_a_usable_pattern_has_no_problem() -> None:
@@ -174,19 +143,12 @@ def test_a_crlf_log_needs_an_optional_cr_before_the_end_of_line() -> None:
 def test_an_unterminated_last_line_is_left_for_the_next_call() -> None:
     line = b"May  2 11:32:30 [27073] DEBUG-T_FAILED1 rs=408"
 
-    waiting = OPENSIPS.parse(b"noise\n" + line, final=False)
-    finished = OPENSIPS.parse(line, final=True)
-
-    assert (waiting.events, waiting.consumed) == ([], len(b"noise\n"))
-    assert (len(finished.events), finished.consumed) == (1, len(line))
+    check_last_line_waits(OPENSIPS, b"noise\n", line)
 
 
 @given(st.binary())
 def test_any_bytes_parse_without_raising_and_consume_whole_lines(data: bytes) -> None:
-    parsed = OPENSIPS.parse(data, final=False)
-
-    assert parsed.consumed == data.rfind(b"\n") + 1
-    assert OPENSIPS.parse(data, final=True).consumed == len(data)
+    check_whole_lines_consumed(OPENSIPS, data)
 
 
 SPANNING = RegexParser(RegexOptions(pattern=r"(?P<method>[A-Z]*)\s*rs=(?P<code>\S*)"))

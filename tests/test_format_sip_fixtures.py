@@ -5,32 +5,20 @@ The ground truth in tests/fixtures/expected.yaml was counted by hand from the fi
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any
-
 import pytest
-import yaml
 
-from exporter.events import Event, Kind
+from exporter.events import Event
 from exporter.formats.options import SipOptions
 from exporter.formats.sip import SipParser
 from exporter.formats.stream import RecordStream
 from tests.support import FIXTURES
 
-EXPECTED: dict[str, Any] = yaml.safe_load((FIXTURES / "expected.yaml").read_text("utf-8"))
+# Before the import, so that its checks fail with the values they compared.
+pytest.register_assert_rewrite("tests.formatcheck")
+
+from tests.formatcheck import EXPECTED, fixture_bytes, tally  # noqa: E402
+
 SIP_FIXTURES = sorted(name for name, truth in EXPECTED.items() if truth["format"] == "sip")
-
-
-def counted(events: list[Event]) -> tuple[Counter[str], Counter[str]]:
-    requests: Counter[str] = Counter()
-    responses: Counter[str] = Counter()
-    for e in events:
-        key = f"{e.direction.value} {e.method or 'unknown'}"
-        if e.kind is Kind.REQUEST:
-            requests[key] += 1
-        else:
-            responses[f"{key} {e.code}"] += 1
-    return requests, responses
 
 
 def options(name: str) -> SipOptions:
@@ -38,7 +26,7 @@ def options(name: str) -> SipOptions:
 
 
 def read(name: str, piece: int) -> tuple[list[Event], int]:
-    data = (FIXTURES / name).read_bytes()
+    data = fixture_bytes(name)
     stream = RecordStream(SipParser(options(name)), 65536)
     events: list[Event] = []
     malformed = 0
@@ -58,7 +46,7 @@ def test_every_sip_fixture_has_its_ground_truth() -> None:
 @pytest.mark.parametrize("name", SIP_FIXTURES)
 def test_a_fixture_read_whole_gives_exactly_the_hand_counted_events(name: str) -> None:
     events, malformed = read(name, 1 << 20)
-    requests, responses = counted(events)
+    requests, responses = tally(events)
     truth = EXPECTED[name]
     assert dict(requests) == (truth.get("requests") or {})
     assert dict(responses) == (truth.get("responses") or {})

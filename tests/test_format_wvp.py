@@ -2,54 +2,29 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
-
 import pytest
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
 from exporter.events import Direction, Event, Kind
-from exporter.formats.base import Parser
 from exporter.formats.options import WvpOptions
 from exporter.formats.wvp import WvpParser
 
-FIXTURES = Path(__file__).parent / "fixtures"
-EXPECTED: dict[str, Any] = yaml.safe_load((FIXTURES / "expected.yaml").read_text("utf-8"))
+# Before the import, so that its checks fail with the values they compared.
+pytest.register_assert_rewrite("tests.formatcheck")
+
+from tests.formatcheck import (  # noqa: E402
+    check_chunks_give_one_shot,
+    check_crlf_gives_lf,
+    check_ground_truth,
+    check_last_line_waits,
+    check_whole_lines_consumed,
+    fixture_bytes,
+)
+
 FIXTURE = "wvp-oneline.log"
 PARSER = WvpParser(WvpOptions())
 PREFIX = "2024-05-02 09:12:03.118 [wvp-1] WARN  c.g.iot.vmp.gb28181.transmit.X:119 - "
-
-
-def tally(events: Iterable[Event]) -> tuple[dict[str, int], dict[str, int]]:
-    """Events counted under expected.yaml's keys: "direction method[ code]"."""
-    requests: Counter[str] = Counter()
-    responses: Counter[str] = Counter()
-    for event in events:
-        label = f"{event.direction.value} {event.method or 'unknown'}"
-        if event.kind is Kind.REQUEST:
-            requests[label] += 1
-        else:
-            responses[f"{label} {event.code}"] += 1
-    return dict(requests), dict(responses)
-
-
-def parse_in_chunks(parser: Parser, data: bytes, size: int) -> tuple[list[Event], int]:
-    """Feed `data` in chunks of `size` bytes the way a reader does, then finish."""
-    events: list[Event] = []
-    malformed = 0
-    pending = b""
-    for start in range(0, len(data), size):
-        pending += data[start : start + size]
-        parsed = parser.parse(pending, final=False)
-        events += parsed.events
-        malformed += parsed.malformed
-        pending = pending[parsed.consumed :]
-    parsed = parser.parse(pending, final=True)
-    return events + parsed.events, malformed + parsed.malformed
 
 
 def one(line: str, encoding: str = "utf-8") -> Event:
@@ -69,18 +44,12 @@ def nothing_in(line: str) -> None:
 
 
 def test_the_fixture_gives_exactly_its_ground_truth() -> None:
-    parsed = PARSER.parse((FIXTURES / FIXTURE).read_bytes(), final=True)
-
-    assert tally(parsed.events) == (EXPECTED[FIXTURE]["requests"], EXPECTED[FIXTURE]["responses"])
-    assert parsed.malformed == EXPECTED[FIXTURE]["malformed"]
+    check_ground_truth(PARSER, FIXTURE)
 
 
 @pytest.mark.parametrize("size", [1, 7, 64, 4096])
 def test_feeding_the_fixture_in_chunks_gives_the_one_shot_result(size: int) -> None:
-    data = (FIXTURES / FIXTURE).read_bytes()
-    whole = PARSER.parse(data, final=True)
-
-    assert parse_in_chunks(PARSER, data, size) == (whole.events, whole.malformed)
+    check_chunks_give_one_shot(PARSER, FIXTURE, size)
 
 
 def test_a_failed_response_is_an_incoming_response_without_method() -> None:
@@ -228,27 +197,18 @@ def test_a_supervisor_prefix_or_an_older_log_pattern_changes_nothing(prefix: str
 
 
 def test_crlf_lines_give_the_same_events_as_lf_lines() -> None:
-    data = (FIXTURES / FIXTURE).read_bytes().replace(b"\r\n", b"\n")
-
-    lf = PARSER.parse(data, final=True)
-    crlf = PARSER.parse(data.replace(b"\n", b"\r\n"), final=True)
-
-    assert (crlf.events, crlf.malformed) == (lf.events, lf.malformed)
+    check_crlf_gives_lf(PARSER, FIXTURE)
 
 
 def test_an_unterminated_last_line_is_left_for_the_next_call() -> None:
     line = (PREFIX + "[点播失败]486:Busy Here deviceId: 3402, channelId:3402").encode()
 
-    waiting = PARSER.parse(b"other line\n" + line, final=False)
-    finished = PARSER.parse(line, final=True)
-
-    assert (waiting.events, waiting.consumed) == ([], len(b"other line\n"))
-    assert (len(finished.events), finished.consumed) == (1, len(line))
+    check_last_line_waits(PARSER, b"other line\n", line)
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030"])
 def test_a_chinese_encoded_source_gives_the_same_events(encoding: str) -> None:
-    text = (FIXTURES / FIXTURE).read_bytes().decode("utf-8")
+    text = fixture_bytes(FIXTURE).decode("utf-8")
     utf8 = PARSER.parse(text.encode("utf-8"), final=True)
 
     other = WvpParser(WvpOptions(encoding=encoding)).parse(text.encode(encoding), final=True)
@@ -297,10 +257,7 @@ FRAGMENTS = st.sampled_from(
 
 @given(st.binary())
 def test_any_bytes_parse_without_raising_and_consume_whole_lines(data: bytes) -> None:
-    parsed = PARSER.parse(data, final=False)
-
-    assert parsed.consumed == data.rfind(b"\n") + 1
-    assert PARSER.parse(data, final=True).consumed == len(data)
+    check_whole_lines_consumed(PARSER, data)
 
 
 @given(st.lists(FRAGMENTS | st.text(max_size=5)), st.sampled_from(["utf-8", "gbk"]))
