@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from exporter import checkpoint, contract
@@ -29,6 +30,10 @@ from exporter.tally import Tally
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
+
+
+def _new_stream(source: SourceConfig, max_line_bytes: int) -> RecordStream:
+    return RecordStream(make_parser(source.format), max_line_bytes)
 
 
 def load_catalog(config: Config) -> Catalog:
@@ -98,6 +103,14 @@ def replay(paths: Iterable[str], source: SourceConfig, catalog: Catalog, config:
     return tally
 
 
+_PER_SOURCE = [m.name for m in contract.ALL if m.labels[:1] == ("source",)]
+
+
+def _reading_settings(config: Config) -> tuple[float, float, int]:
+    """The global settings a follower is built with."""
+    return (config.rotate_wait, config.flush_after, config.max_line_bytes)
+
+
 @dataclass(slots=True)
 class _Source:
     config: SourceConfig
@@ -153,7 +166,7 @@ class Reader:
         follower = SourceFollower(
             source.paths,
             source.exclude,
-            lambda: RecordStream(make_parser(source.format), self._config.max_line_bytes),
+            partial(_new_stream, source, self._config.max_line_bytes),
             time.monotonic,
             saved=None if saved is None else saved.get(source.name, []),
             start_at_end=source.start_at == "end",
@@ -161,6 +174,35 @@ class Reader:
             flush_after=self._config.flush_after,
         )
         return _Source(source, labeler, follower)
+
+    def reload(self, config: Config, catalog: Catalog) -> None:
+        """Apply a new config between passes.
+
+        Unchanged sources go on untouched (with the new catalog); changed ones go on from
+        the offsets they had reached; new ones start as at a first start; removed ones stop
+        and their series go. Counters of sources that stay continue.
+        """
+        current = {s.config.name: s for s in self._sources}
+        same_reading = _reading_settings(config) == _reading_settings(self._config)
+        with self._lock:
+            self._config = config
+            self._tally.set_limits(series_limits(config))
+            sources = []
+            for source in config.sources:
+                previous = current.pop(source.name, None)
+                if previous is not None and previous.config == source and same_reading:
+                    previous.labeler = labeler_for(source, catalog, config.default_profile)
+                    sources.append(previous)
+                    continue
+                saved = None
+                if previous is not None:
+                    saved = {source.name: previous.follower.saved()}
+                    previous.follower.release()
+                sources.append(self._make_source(source, catalog, saved))
+            for gone in current.values():
+                gone.follower.release()
+                self._tally.remove_source(gone.config.name, _PER_SOURCE)
+            self._sources = sources
 
     @property
     def sources(self) -> list[SourceConfig]:

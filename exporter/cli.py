@@ -11,26 +11,25 @@ import argparse
 import logging
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import threading
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
-from types import FrameType
 
 from prometheus_client import generate_latest
 from prometheus_client.registry import CollectorRegistry
 
 from exporter import __version__, contract
-from exporter.app import Reader, load_catalog, replay
+from exporter.app import load_catalog, replay
 from exporter.catalog import Catalog, CatalogError
 from exporter.collector import ExporterCollector, View, info_rows
 from exporter.config import Config, ConfigError, SourceConfig, check_profiles, parse_config
 from exporter.explain import explain
 from exporter.formats.options import FORMAT_NAMES, SipOptions
-from exporter.watch import Waker
-from exporter.web import Site, SourceStatus, parse_listen_address, serve
+from exporter.service import ReloadError, Service
+from exporter.web import parse_listen_address
 
 log = logging.getLogger("exporter")
 
@@ -145,7 +144,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             "(see config/example.yml), or try `sip-log-exporter demo`"
         )
     config, catalog = _load(args.config_file)
-    return serve_exporter(config, catalog, args.listen_address, args.telemetry_path)
+    return serve_exporter(
+        config, catalog, args.listen_address, args.telemetry_path, args.config_file
+    )
 
 
 def _builtin() -> str:
@@ -200,7 +201,7 @@ def _replay(args: argparse.Namespace) -> int:
     profile = source.profile or config.default_profile or catalog.default_profile
     info = info_rows(e for e in catalog.entries(profile) if e.code in seen)
     registry = CollectorRegistry(auto_describe=True)
-    registry.register(ExporterCollector(lambda: View(snapshot, {}), info, service=False))
+    registry.register(ExporterCollector(lambda: View(snapshot, {}), lambda: info, service=False))
     sys.stdout.write(generate_latest(registry).decode())
     return 0
 
@@ -212,61 +213,31 @@ def _pick_source(config: Config, name: str | None, path: str) -> SourceConfig:
     raise UsageError(f"{path}: no source named {name!r}")
 
 
-def serve_exporter(config: Config, catalog: Catalog, address: str, telemetry_path: str) -> int:
-    """Run until SIGTERM/SIGINT: the reader on this thread, HTTP on its own threads."""
+def serve_exporter(
+    config: Config,
+    catalog: Catalog,
+    address: str,
+    telemetry_path: str,
+    config_file: str | None = None,
+) -> int:
+    """Run until SIGTERM/SIGINT; SIGHUP and POST /-/reload re-read `config_file`."""
     try:
         parse_listen_address(address)
     except ValueError as error:
         raise UsageError(f"--web.listen-address: {error}") from None
-    reader = Reader(config, catalog)
-    profiles = {
-        s.profile or config.default_profile or catalog.default_profile for s in config.sources
-    }
-    info = info_rows(e for p in sorted(profiles) for e in catalog.entries(p))
-    registry = CollectorRegistry(auto_describe=True)
-    registry.register(ExporterCollector(reader.view, info))
-    from prometheus_client import ProcessCollector
-
-    ProcessCollector(registry=registry)
-    site = Site(registry, telemetry_path, reader.ready.is_set, lambda: _status(config, reader))
+    loader = None if config_file is None else partial(_reload, config_file)
+    service = Service(config, catalog, loader)
     try:
-        server = serve(address, site)
+        return service.run(address, telemetry_path)
     except OSError as error:
         raise UsageError(f"cannot listen on {address}: {error.strerror or error}") from None
-    log.info("listening on %s, serving %s", address, telemetry_path)
-    stop = threading.Event()
-    waker = Waker(config.poll_interval)
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-        waker.wake()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+def _reload(path: str) -> tuple[Config, Catalog]:
     try:
-        while not stop.is_set():
-            waker.watch(reader.watched_folders())
-            reader.run_once()
-            waker.wait()
-    finally:
-        waker.stop()
-        reader.close()
-        server.shutdown()
-    log.info("stopped")
-    return 0
-
-
-def _status(config: Config, reader: Reader) -> list[SourceStatus]:
-    view, files = reader.view(), reader.files()
-    return [
-        SourceStatus(s.name, _format_name(s), s.paths, files.get(s.name, ()), view.gauges[s.name])
-        for s in config.sources
-        if s.name in view.gauges
-    ]
-
-
-def _format_name(source: SourceConfig) -> str:
-    return next(n for n, t in FORMAT_NAMES.items() if isinstance(source.format, t))
+        return _load(path)
+    except (UsageError, ConfigError, CatalogError) as error:
+        raise ReloadError(str(error)) from None
 
 
 def _demo(args: argparse.Namespace) -> int:

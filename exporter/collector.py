@@ -57,12 +57,12 @@ class ExporterCollector(Collector):
     def __init__(
         self,
         view: Callable[[], View],
-        info: Sequence[tuple[str, ...]],
+        info: Callable[[], Sequence[tuple[str, ...]]],
         *,
         service: bool = True,
     ) -> None:
         self._view = view
-        self._info = list(info)
+        self._info = info
         self._service = service
 
     def collect(self) -> Iterator[Metric]:
@@ -71,7 +71,7 @@ class ExporterCollector(Collector):
         view = self._view()
         if self._service:
             yield _info_family(contract.BUILD_INFO, [(__version__, platform.python_version())])
-        yield _info_family(contract.CODE_INFO, self._info)
+        yield _info_family(contract.CODE_INFO, self._info())
         for metric in contract.COUNTERS:
             if not self._service and metric in contract.SERVICE_ONLY:
                 continue

@@ -158,14 +158,11 @@ class SourceFollower:
         self._first_pass = False
         return read
 
-    def close(self) -> SourceRead:
-        """Finish every file's records and close them (shutdown)."""
-        read = SourceRead()
+    def release(self) -> None:
+        """Close every file without reading further; `saved()` taken before still holds."""
         for followed in self._files.values():
-            self._read(followed, read)
             os.close(followed.handle)
         self._files.clear()
-        return read
 
     def _discover(self, read: SourceRead) -> Iterator[tuple[tuple[int, int], str]]:
         for path in self._matching_paths():

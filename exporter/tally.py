@@ -66,6 +66,17 @@ class Tally:
         """Create series at 0 (where the guard allows) so they are served before use."""
         self.add(metric, dict.fromkeys(labels, 0))
 
+    def remove_source(self, source: str, metrics: Iterable[str]) -> None:
+        """Forget every series of `source` in these metrics (their first label is source)."""
+        for metric in metrics:
+            series = self._counters.get(metric, {})
+            for labels in [labels for labels in series if labels[:1] == (source,)]:
+                del series[labels]
+
+    def set_limits(self, limits: Mapping[str, int]) -> None:
+        """New limits apply to series not yet created; existing series are kept."""
+        self._limits = dict(limits)
+
     def snapshot(self) -> TallySnapshot:
         return TallySnapshot({metric: dict(series) for metric, series in self._counters.items()})
 

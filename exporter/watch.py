@@ -56,6 +56,9 @@ class Waker:
             except OSError as error:  # e.g. inotify watch limit reached: polling still works
                 log.warning("cannot watch %s for file events (%s); polling it", folder, error)
 
+    def set_poll_interval(self, seconds: float) -> None:
+        self._poll_interval = seconds
+
     def wait(self) -> None:
         """Block until a file event or the next poll tick."""
         self._event.wait(self._poll_interval)

@@ -46,6 +46,8 @@ class Site:
     telemetry_path: str
     ready: Callable[[], bool]
     status: Callable[[], Sequence[SourceStatus]]
+    # Reloads the config; None when done, else what went wrong.
+    reload: Callable[[], str | None] | None = None
 
 
 def parse_listen_address(address: str) -> tuple[str, int]:
@@ -79,6 +81,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._metrics(site)
         elif path == "/":
             self._send(200, "text/html; charset=utf-8", landing_page(site).encode())
+        elif path == "/-/reload":
+            self._send(
+                405,
+                "text/plain; charset=utf-8",
+                b"Use POST or PUT to reload.\n",
+                {"Allow": "POST, PUT"},
+            )
         elif path == "/-/healthy":
             self._send(200, "text/plain; charset=utf-8", b"Healthy.\n")
         elif path == "/-/ready":
@@ -90,6 +99,19 @@ class _Handler(BaseHTTPRequestHandler):
             )
         else:
             self._send(404, "text/plain; charset=utf-8", b"Not found.\n")
+
+    def do_POST(self) -> None:
+        site = self.server.site
+        if self.path.split("?", 1)[0] != "/-/reload":
+            self._send(404, "text/plain; charset=utf-8", b"Not found.\n")
+            return
+        problem = site.reload() if site.reload else "reloading is not available here"
+        if problem is None:
+            self._send(200, "text/plain; charset=utf-8", b"Reloaded.\n")
+        else:
+            self._send(500, "text/plain; charset=utf-8", f"Reload failed: {problem}\n".encode())
+
+    do_PUT = do_POST  # noqa: N815 - the toolkit's /-/reload takes PUT too
 
     def _metrics(self, site: Site) -> None:
         encoder, content_type = choose_encoder(self.headers.get("Accept", ""))

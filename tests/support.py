@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,14 +107,16 @@ class Exporter:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-@contextmanager
-def running_exporter(config: Path, *extra: str, log_dir: Path | None = None) -> Iterator[Exporter]:
-    """Start the real exporter on a free port and wait until it is ready."""
-    port = free_port()
-    log_path = (log_dir or config.parent) / f"exporter-{port}.log"
-    with log_path.open("w") as output:
+def start_exporter(
+    config: Path, *extra: str, prefix: Sequence[str] = (), port: int | None = None
+) -> Exporter:
+    """Start the real exporter on a free port (or `port`); do not wait for it."""
+    port = port or free_port()
+    log_path = config.parent / f"exporter-{port}.log"
+    with log_path.open("a") as output:
         process = subprocess.Popen(
             [
+                *prefix,
                 sys.executable,
                 "-m",
                 "exporter",
@@ -129,7 +131,16 @@ def running_exporter(config: Path, *extra: str, log_dir: Path | None = None) -> 
             cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO)},
         )
-    exporter = Exporter(process, port, log_path)
+    return Exporter(process, port, log_path)
+
+
+@contextmanager
+def running_exporter(
+    config: Path, *extra: str, prefix: Sequence[str] = (), port: int | None = None
+) -> Iterator[Exporter]:
+    """Start the real exporter, wait until it is ready, and stop it at the end."""
+    exporter = start_exporter(config, *extra, prefix=prefix, port=port)
+    process = exporter.process
     try:
         wait_until(lambda: exporter.ready() or process.poll() is not None, what="readiness")
         assert process.poll() is None, f"exporter exited early:\n{exporter.output()}"

@@ -1,0 +1,159 @@
+"""The running exporter: its main loop, signals, reloads and HTTP server.
+
+Owns the service's lifecycle. The reader runs on the main thread, so that everything it
+owns is touched by one thread only; signal handlers and HTTP handlers merely ask (stop,
+reload) and the loop acts between passes. SIGTERM and SIGINT stop after saving the
+checkpoint; SIGHUP and `POST /-/reload` re-read the config file, and a config that does
+not validate is reported and leaves the running one in place.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+
+from prometheus_client import ProcessCollector
+from prometheus_client.registry import CollectorRegistry
+
+from exporter.app import Reader
+from exporter.catalog import Catalog
+from exporter.collector import ExporterCollector, info_rows
+from exporter.config import Config, SourceConfig
+from exporter.formats.options import FORMAT_NAMES
+from exporter.watch import Waker
+from exporter.web import Site, SourceStatus, serve
+
+log = logging.getLogger(__name__)
+
+
+class ReloadError(Exception):
+    """The config could not be loaded again; the message says why."""
+
+
+# Loads the config and its catalog again (SIGHUP, /-/reload); raises ReloadError.
+Loader = Callable[[], tuple[Config, Catalog]]
+_RELOAD_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    config: Config
+    catalog: Catalog
+
+
+class Service:
+    """The exporter as it runs: reader, waker, HTTP server, stop and reload requests."""
+
+    def __init__(self, config: Config, catalog: Catalog, load: Loader | None = None) -> None:
+        self._loaded = Loaded(config, catalog)
+        self._load = load
+        self._reader = Reader(config, catalog)
+        self._waker = Waker(config.poll_interval)
+        self._stop = threading.Event()
+        self._reloads: queue.SimpleQueue[queue.SimpleQueue[str | None]] = queue.SimpleQueue()
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.registry.register(ExporterCollector(self._reader.view, self._info))
+        ProcessCollector(registry=self.registry)
+
+    def site(self, telemetry_path: str) -> Site:
+        return Site(
+            self.registry, telemetry_path, self._reader.ready.is_set, self._status, self.reload
+        )
+
+    def run(self, address: str, telemetry_path: str) -> int:
+        """Serve until asked to stop; the caller's thread becomes the reader."""
+        server = serve(address, self.site(telemetry_path))
+        log.info("listening on %s, serving %s", address, telemetry_path)
+        if os.geteuid() == 0:
+            log.warning("running as root; an unprivileged user that can read the logs is enough")
+        self._install_signals()
+        try:
+            while not self._stop.is_set():
+                self._waker.watch(self._reader.watched_folders())
+                self._reader.run_once()
+                self._serve_reloads()
+                self._waker.wait()
+        finally:
+            self._waker.stop()
+            self._reader.close()
+            server.shutdown()
+        log.info("stopped")
+        return 0
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._waker.wake()
+
+    def reload(self) -> str | None:
+        """Ask the loop to reload and wait for it: None when done, else what went wrong."""
+        reply: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._reloads.put(reply)
+        self._waker.wake()
+        try:
+            return reply.get(timeout=_RELOAD_TIMEOUT)
+        except queue.Empty:
+            return "the reload did not finish in time"
+
+    def _install_signals(self) -> None:
+        def on_stop(signum: int, frame: FrameType | None) -> None:
+            self.stop()
+
+        def on_hangup(signum: int, frame: FrameType | None) -> None:
+            self._reloads.put(queue.SimpleQueue())  # nobody waits for a signal's answer
+            self._waker.wake()
+
+        signal.signal(signal.SIGTERM, on_stop)
+        signal.signal(signal.SIGINT, on_stop)
+        signal.signal(signal.SIGHUP, on_hangup)
+
+    def _serve_reloads(self) -> None:
+        while True:
+            try:
+                reply = self._reloads.get_nowait()
+            except queue.Empty:
+                return
+            reply.put(self._reload_now())
+
+    def _reload_now(self) -> str | None:
+        if self._load is None:
+            return "nothing to reload: the exporter was not started from a config file"
+        try:
+            config, catalog = self._load()
+        except ReloadError as error:
+            log.error("reload failed, keeping the running config: %s", error)
+            return str(error)
+        self._reader.reload(config, catalog)
+        self._waker.set_poll_interval(config.poll_interval)
+        self._loaded = Loaded(config, catalog)
+        log.info(
+            "reloaded: %d source(s): %s",
+            len(config.sources),
+            ", ".join(s.name for s in config.sources),
+        )
+        return None
+
+    def _info(self) -> list[tuple[str, ...]]:
+        loaded = self._loaded
+        default = loaded.config.default_profile or loaded.catalog.default_profile
+        profiles = sorted({s.profile or default for s in loaded.config.sources})
+        return info_rows(e for p in profiles for e in loaded.catalog.entries(p))
+
+    def _status(self) -> list[SourceStatus]:
+        view, files = self._reader.view(), self._reader.files()
+        return [
+            SourceStatus(
+                s.name, format_name(s), s.paths, files.get(s.name, ()), view.gauges[s.name]
+            )
+            for s in self._loaded.config.sources
+            if s.name in view.gauges
+        ]
+
+
+def format_name(source: SourceConfig) -> str:
+    return next(n for n, t in FORMAT_NAMES.items() if isinstance(source.format, t))
