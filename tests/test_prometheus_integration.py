@@ -204,7 +204,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     try:
         with (
-            running_exporter(config, log_dir=base) as exporter,
+            running_exporter(config) as exporter,
             running_prometheus(prometheus_binary, base, exporter.port) as prometheus,
         ):
             steady_start = wait_for_warm_up(prometheus)
