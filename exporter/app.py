@@ -93,13 +93,11 @@ def replay(paths: Iterable[str], source: SourceConfig, catalog: Catalog, config:
     precreate(tally, config, labeler)
     for path in paths:
         stream = RecordStream(make_parser(source.format), config.max_line_bytes)
-        read = SourceRead()
         with open(path, "rb") as log_file:
+            # Counted block by block, so memory does not grow with the file.
             while block := log_file.read(1 << 20):
-                read.bytes += len(block)
-                read.batch.merge(stream.feed(block))
-        read.batch.merge(stream.finish())
-        account(tally, labeler, read.batch, read)
+                account(tally, labeler, stream.feed(block), SourceRead(bytes=len(block)))
+        account(tally, labeler, stream.finish())
     return tally
 
 
@@ -216,8 +214,13 @@ class Reader:
             for folder in s.follower.watched_folders()
         }
 
-    def run_once(self) -> None:
-        """One pass over every source, then a checkpoint if one is due."""
+    def run_once(self) -> bool:
+        """One pass over every source, then a checkpoint if one is due.
+
+        Returns whether some source has more to read than one pass takes, so that the
+        caller goes on at once instead of waiting for a file event or the poll.
+        """
+        behind = False
         for source in self._sources:
             read = source.follower.poll()
             follower = source.follower
@@ -226,9 +229,12 @@ class Reader:
                 account(self._tally, source.labeler, read.batch, read)
                 source.gauges = SourceGauges(follower.file_count, follower.lag_bytes, last)
                 source.paths = tuple(follower.paths())
-        self.ready.set()
+            behind = behind or follower.lag_bytes > 0
+        if not behind:
+            self.ready.set()
         if self._config.checkpoint_file and time.monotonic() >= self._next_checkpoint:
             self.save_checkpoint()
+        return behind
 
     def save_checkpoint(self) -> None:
         path = self._config.checkpoint_file

@@ -193,7 +193,7 @@ def _replay(args: argparse.Namespace) -> int:
             )
         source = SourceConfig(source.name, source.paths, source.format, profile=args.profile)
     for path in args.files:
-        if not os.path.isfile(path):
+        if not os.path.exists(path):
             raise UsageError(f"{path}: no such file")
     tally = replay(args.files, source, catalog, config)
     snapshot = tally.snapshot()

@@ -38,6 +38,9 @@ from exporter.formats.stream import Batch, RecordStream
 log = logging.getLogger(__name__)
 
 _BLOCK = 1 << 20
+# At most this much of one file per pass: a pass's events stay few however large the
+# backlog, and the other sources, the checkpoint and reloads get their turn.
+_PASS_BUDGET = 8 * _BLOCK
 _FINGERPRINT = 256
 _MIN_COPY_MATCH = 64  # fewer first bytes than this are too common to prove a copy
 _RETIRED = 64
@@ -244,7 +247,9 @@ class SourceFollower:
         if stat.st_size < followed.offset or not head.startswith(followed.fingerprint):
             self._truncated(followed, read)
         now = self._clock()
-        while followed.offset < followed.size:
+        budget = _PASS_BUDGET
+        while followed.offset < followed.size and budget > 0:
+            budget -= _BLOCK
             chunk = os.pread(followed.handle, _BLOCK, followed.offset)
             if not chunk:
                 break

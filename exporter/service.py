@@ -76,9 +76,10 @@ class Service:
         try:
             while not self._stop.is_set():
                 self._waker.watch(self._reader.watched_folders())
-                self._reader.run_once()
+                behind = self._reader.run_once()
                 self._serve_reloads()
-                self._waker.wait()
+                if not behind:
+                    self._waker.wait()
         finally:
             self._waker.stop()
             self._reader.close()
