@@ -41,7 +41,7 @@ def test_no_stream_of_events_makes_more_series_than_the_limit_plus_one_per_sourc
         tally.add(RESPONSES, labeler.count(batch).responses)
     series = tally.snapshot().counters.get(RESPONSES, {})
     assert len(series) <= LIMIT + 1
-    for source_label, direction, method, code, category in series:
+    for _source, direction, method, code, _category in series:
         if direction == OVERFLOW:
             continue
         assert direction in {"in", "out", "unknown"}

@@ -17,10 +17,12 @@ MIB = 1024 * 1024
 
 def block() -> tuple[bytes, int]:
     """About 1 MiB of platform log and the number of responses in it."""
-    parts, responses = [], 0
-    while sum(map(len, parts)) < MIB:
+    parts: list[bytes] = []
+    size = 0
+    while size < MIB:
         parts.append((sipmsg.noise(2) + sipmsg.request() + sipmsg.response(200)).encode())
-        responses += 1
+        size += len(parts[-1])
+    responses = len(parts)
     return b"".join(parts), responses
 
 
