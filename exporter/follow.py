@@ -81,6 +81,7 @@ class _File:
     last_growth: float = 0.0
     flushed: bool = True
     gone_since: float | None = None
+    copy_short: bool = False
 
     @property
     def committed(self) -> int:
@@ -118,8 +119,14 @@ class SourceFollower:
         self._rotate_wait = rotate_wait
         self._flush_after = flush_after
         self._files: dict[tuple[int, int], _File] = {}
-        self._retired: OrderedDict[bytes, int] = OrderedDict()
+        # Where known content ended, for copies of it (copytruncate): files truncated or
+        # closed, and, after a restart, every file of the checkpoint, because a copy made
+        # while the exporter was down must start where the checkpoint says, not at 0.
+        self._retired: OrderedDict[bytes, int] = OrderedDict(
+            (s.fingerprint, s.offset) for s in saved or () if len(s.fingerprint) >= _MIN_COPY_MATCH
+        )
         self._errors_logged: set[tuple[str, int]] = set()
+        self._young: dict[tuple[int, int], float] = {}  # short new files: when first seen
 
     # -- what others may read ------------------------------------------------------
     def saved(self) -> list[SavedFile]:
@@ -158,6 +165,7 @@ class SourceFollower:
         for key, path in found.items():
             if key not in self._files and self._open(path, key, read):
                 self._read(self._files[key], read)
+        self._young = {key: since for key, since in self._young.items() if key in found}
         self._first_pass = False
         return read
 
@@ -198,8 +206,11 @@ class SourceFollower:
             os.close(handle)
             return False
         fingerprint = os.pread(handle, _FINGERPRINT, 0)
-        offset = self._start_offset(key, fingerprint, stat.st_size)
         now = self._clock()
+        if self._too_young(key, fingerprint, now):
+            os.close(handle)
+            return False
+        offset = self._start_offset(key, fingerprint, stat.st_size)
         self._files[key] = _File(
             path,
             handle,
@@ -210,10 +221,30 @@ class SourceFollower:
             self._new_stream(),
             size=stat.st_size,
             last_growth=now,
+            # A copy (copytruncate's cp) may still be being written, or may end before
+            # where its original was read to: it is shorter than its offset, and that
+            # means "nothing new yet", not truncation.
+            copy_short=offset > stat.st_size,
         )
         self._errors_logged = {e for e in self._errors_logged if e[0] != path}
         log.info("following %s from offset %d", path, offset)
         return True
+
+    def _too_young(self, key: tuple[int, int], fingerprint: bytes, now: float) -> bool:
+        """Whether a new file is too short yet to tell if it copies a known one.
+
+        copytruncate's cp creates the copy empty and fills it; read at once from 0 it
+        would count again what was read from the original. A new file is opened when its
+        first bytes are enough to compare, or after `flush_after` at the latest.
+        """
+        if key in self._saved or len(fingerprint) >= _MIN_COPY_MATCH:
+            self._young.pop(key, None)
+            return False
+        first_seen = self._young.setdefault(key, now)
+        if now - first_seen < self._flush_after:
+            return True
+        del self._young[key]
+        return False
 
     def _start_offset(self, key: tuple[int, int], fingerprint: bytes, size: int) -> int:
         saved = self._saved.pop(key, None)
@@ -221,10 +252,10 @@ class SourceFollower:
             return saved.offset if saved.offset <= size else 0
         for followed in self._files.values():
             if _is_copy(fingerprint, followed.fingerprint):
-                return min(followed.offset, size)
+                return followed.offset
         for original, offset in self._retired.items():
             if _is_copy(fingerprint, original):
-                return min(offset, size)
+                return offset
         if self._first_pass and self._skip_existing:
             return size
         return 0
@@ -244,7 +275,10 @@ class SourceFollower:
             self._error(followed.path, error, read)
             return
         followed.size = stat.st_size
-        if stat.st_size < followed.offset or not head.startswith(followed.fingerprint):
+        if followed.copy_short and stat.st_size >= followed.offset:
+            followed.copy_short = False
+        shrunk = stat.st_size < followed.offset and not followed.copy_short
+        if shrunk or not head.startswith(followed.fingerprint):
             self._truncated(followed, read)
         now = self._clock()
         budget = _PASS_BUDGET

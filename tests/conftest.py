@@ -11,6 +11,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite golden files from the current output instead of comparing",
     )
+    parser.addoption(
+        "--chaos-seconds",
+        type=float,
+        default=25.0,
+        help="how long each chaos test runs (for a soak, say 600)",
+    )
 
 
 @pytest.fixture

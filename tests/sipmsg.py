@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime, timedelta
 
 _SEQUENCE = itertools.count(1)
+_START = datetime(2024, 1, 8, 11, 0, 0)
 _LOGGER = "com.genersoft.iot.vmp.gb28181.conf.StackLoggerImpl:82"
 
 
@@ -13,7 +15,9 @@ def dump(start_line: str, method: str, direction: str = "in", device: int = 6) -
     n = next(_SEQUENCE)
     camera = f"340200000013100{device:05d}"
     wrapper = "接收：来自--->" if direction == "in" else "发送：目标--->"
-    when = f"2024-01-08 11:{n // 60 % 60:02d}:{n % 60:02d}.{n % 1000:03d}"
+    # Milliseconds apart, as in a busy log: no two messages share a timestamp.
+    stamp = _START + timedelta(milliseconds=n)
+    when = stamp.strftime("%Y-%m-%d %H:%M:%S.") + f"{stamp.microsecond // 1000:03d}"
     message = "\r\n".join(
         [
             start_line,

@@ -197,3 +197,44 @@ def test_a_missing_folder_is_picked_up_when_it_appears(tmp_path: Path) -> None:
     (tmp_path / "later").mkdir()
     append(tmp_path / "later" / "wvp.log", [408])
     assert codes(source) == ["408"]
+
+
+def test_a_copy_still_empty_when_first_seen_is_not_read_from_its_start(tmp_path: Path) -> None:
+    current = tmp_path / "wvp.log"
+    append(current, [200, 200])
+    clock = FakeClock()
+    source = follower([f"{tmp_path}/wvp.log*"], clock)
+    assert codes(source) == ["200", "200"]
+    copy = tmp_path / "wvp.log.1"
+    copy.touch()  # cp has created the copy but written nothing yet
+    assert codes(source) == []
+    shutil.copyfile(current, copy)
+    os.truncate(current, 0)
+    append(current, [408])
+    assert codes(source) == ["408"]
+
+
+def test_a_copy_growing_in_pieces_is_read_only_past_its_originals_offset(tmp_path: Path) -> None:
+    current = tmp_path / "wvp.log"
+    append(current, [200, 200, 200])
+    source = follower([f"{tmp_path}/wvp.log*"], FakeClock())
+    assert len(codes(source)) == 3
+    append(current, [486])
+    content = current.read_bytes()
+    copy = tmp_path / "wvp.log.1"
+    copy.write_bytes(content[:300])  # the first piece of the copy
+    os.truncate(current, 0)
+    assert codes(source) == []
+    with copy.open("ab") as out:
+        out.write(content[300:])
+    assert codes(source) == ["486"]
+
+
+def test_a_short_new_file_is_read_once_it_has_waited_flush_after(tmp_path: Path) -> None:
+    clock = FakeClock()
+    source = follower([f"{tmp_path}/*.log"], clock)
+    assert codes(source) == []
+    (tmp_path / "tiny.log").write_text("SIP/2.0 503 X\nCSeq: 1 BYE\n\n")
+    assert codes(source) == []
+    clock.now += 1.5
+    assert codes(source) == ["503"]
