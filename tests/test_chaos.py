@@ -258,9 +258,8 @@ def report(chaos: Chaos, writers: Writers, final: Counter[Key], left: Counter[Ke
         if written[k] != final[k]
     }
     if off:
-        print(
-            f"(method, code): (written, counted, left) where they differ: {dict(sorted(off.items())[:20])}"
-        )
+        first = dict(sorted(off.items())[:20])
+        print(f"(method, code): (written, counted, left) where they differ: {first}")
 
 
 @pytest.fixture
