@@ -31,6 +31,7 @@ from exporter.explain import explain
 from exporter.formats.options import FORMAT_NAMES, SipOptions
 from exporter.watch import Waker
 from exporter.web import Site, SourceStatus, parse_listen_address, serve
+from exporter.websecurity import Guard
 
 log = logging.getLogger("exporter")
 
@@ -56,6 +57,13 @@ def _web_flags() -> argparse.ArgumentParser:
         default="/metrics",
         metavar="PATH",
         help="path of the metrics (default /metrics)",
+    )
+    flags.add_argument(
+        "--web.config.file",
+        dest="web_config_file",
+        default=None,
+        metavar="FILE",
+        help="TLS and basic auth, in the exporter-toolkit format (README: Security)",
     )
     flags.add_argument(
         "--log.level",
@@ -145,7 +153,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             "(see config/example.yml), or try `sip-log-exporter demo`"
         )
     config, catalog = _load(args.config_file)
-    return serve_exporter(config, catalog, args.listen_address, args.telemetry_path)
+    return serve_exporter(
+        config, catalog, args.listen_address, args.telemetry_path, args.web_config_file
+    )
 
 
 def _builtin() -> str:
@@ -212,12 +222,23 @@ def _pick_source(config: Config, name: str | None, path: str) -> SourceConfig:
     raise UsageError(f"{path}: no source named {name!r}")
 
 
-def serve_exporter(config: Config, catalog: Catalog, address: str, telemetry_path: str) -> int:
+def serve_exporter(
+    config: Config,
+    catalog: Catalog,
+    address: str,
+    telemetry_path: str,
+    web_config_file: str | None = None,
+) -> int:
     """Run until SIGTERM/SIGINT: the reader on this thread, HTTP on its own threads."""
     try:
         parse_listen_address(address)
     except ValueError as error:
         raise UsageError(f"--web.listen-address: {error}") from None
+    guard = Guard(web_config_file)
+    if os.geteuid() == 0:
+        log.warning(
+            "running as root, which nothing here needs: run as a user that can read the logs"
+        )
     reader = Reader(config, catalog)
     profiles = {
         s.profile or config.default_profile or catalog.default_profile for s in config.sources
@@ -228,9 +249,15 @@ def serve_exporter(config: Config, catalog: Catalog, address: str, telemetry_pat
     from prometheus_client import ProcessCollector
 
     ProcessCollector(registry=registry)
-    site = Site(registry, telemetry_path, reader.ready.is_set, lambda: _status(config, reader))
+    site = Site(
+        registry,
+        telemetry_path,
+        reader.ready.is_set,
+        lambda: _status(config, reader),
+        reader.recent_codes,
+    )
     try:
-        server = serve(address, site)
+        server = serve(address, site, guard)
     except OSError as error:
         raise UsageError(f"cannot listen on {address}: {error.strerror or error}") from None
     log.info("listening on %s, serving %s", address, telemetry_path)
@@ -257,9 +284,16 @@ def serve_exporter(config: Config, catalog: Catalog, address: str, telemetry_pat
 
 
 def _status(config: Config, reader: Reader) -> list[SourceStatus]:
-    view, files = reader.view(), reader.files()
+    view, files, profiles = reader.view(), reader.files(), reader.profiles()
     return [
-        SourceStatus(s.name, _format_name(s), s.paths, files.get(s.name, ()), view.gauges[s.name])
+        SourceStatus(
+            s.name,
+            _format_name(s),
+            s.paths,
+            files.get(s.name, ()),
+            view.gauges[s.name],
+            profiles.get(s.name, ""),
+        )
         for s in config.sources
         if s.name in view.gauges
     ]
@@ -298,7 +332,9 @@ def _demo(args: argparse.Namespace) -> int:
         flush=True,
     )
     try:
-        return serve_exporter(config, catalog, args.listen_address, args.telemetry_path)
+        return serve_exporter(
+            config, catalog, args.listen_address, args.telemetry_path, args.web_config_file
+        )
     finally:
         stop.set()
         writer.join(timeout=2)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,25 +66,40 @@ def value(samples: Samples, name: str, **labels: str) -> float:
     )
 
 
+def basic_auth(user: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
 @dataclass
 class Exporter:
-    """A running `sip-log-exporter` process."""
+    """A running `sip-log-exporter` process, and how its own requests reach it: over
+    HTTPS when `tls` is given, with `headers` (credentials) on every request."""
 
     process: subprocess.Popen[str]
     port: int
     log_path: Path
+    tls: ssl.SSLContext | None = None
+    headers: Mapping[str, str] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def get(self, path: str, headers: Mapping[str, str] | None = None) -> tuple[int, str]:
-        request = urllib.request.Request(self.url + path, headers=dict(headers or {}))
+        return self.request("GET", path, headers)[:2]
+
+    def request(
+        self, method: str, path: str, headers: Mapping[str, str] | None = None
+    ) -> tuple[int, str, Mapping[str, str]]:
+        """Status, body and headers of one request (errors included)."""
+        wanted = {**(self.headers or {}), **(headers or {})}
+        request = urllib.request.Request(self.url + path, headers=wanted, method=method)
         try:
-            with urllib.request.urlopen(request, timeout=5) as response:
-                return response.status, response.read().decode()
+            with urllib.request.urlopen(request, timeout=5, context=self.tls) as response:
+                return response.status, response.read().decode(), dict(response.headers)
         except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
+            return error.code, error.read().decode(), dict(error.headers)
 
     def scrape(self) -> Samples:
         status, body = self.get("/metrics")
@@ -108,16 +125,23 @@ class Exporter:
 
 
 @contextmanager
-def running_exporter(config: Path, *extra: str, log_dir: Path | None = None) -> Iterator[Exporter]:
-    """Start the real exporter on a free port and wait until it is ready."""
+def running_exporter(
+    config: Path,
+    *extra: str,
+    log_dir: Path | None = None,
+    tls: ssl.SSLContext | None = None,
+    headers: Mapping[str, str] | None = None,
+    launch: Sequence[str] = ("-m", "exporter"),
+) -> Iterator[Exporter]:
+    """Start the real exporter on a free port and wait until it is ready; `launch` is what
+    the Python interpreter is told to run, before the exporter's arguments."""
     port = free_port()
     log_path = (log_dir or config.parent) / f"exporter-{port}.log"
     with log_path.open("w") as output:
         process = subprocess.Popen(
             [
                 sys.executable,
-                "-m",
-                "exporter",
+                *launch,
                 f"--config.file={config}",
                 f"--web.listen-address=127.0.0.1:{port}",
                 "--log.level=debug",
@@ -129,7 +153,7 @@ def running_exporter(config: Path, *extra: str, log_dir: Path | None = None) -> 
             cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO)},
         )
-    exporter = Exporter(process, port, log_path)
+    exporter = Exporter(process, port, log_path, tls, headers)
     try:
         wait_until(lambda: exporter.ready() or process.poll() is not None, what="readiness")
         assert process.poll() is None, f"exporter exited early:\n{exporter.output()}"
