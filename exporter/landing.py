@@ -44,6 +44,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "lag": "lag (bytes)",
         "last_record": "last record",
         "no_file": "(no file yet)",
+        "patterns": "patterns:",
         "waiting": "waiting for files",
         "catching_up": "catching up",
         "following": "following",
@@ -80,6 +81,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "lag": "积压（字节）",
         "last_record": "最近一条记录",
         "no_file": "（尚无文件）",
+        "patterns": "匹配模式：",
         "waiting": "等待日志文件",
         "catching_up": "正在追赶",
         "following": "正常跟踪",
@@ -100,8 +102,8 @@ _TEXT: dict[str, dict[str, str]] = {
 }
 
 _STYLE = """
-body{font-family:system-ui,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:1.5em 2em;
-color:#1d2433;background:#fff;line-height:1.45}
+body{font-family:system-ui,"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",sans-serif;
+margin:1.5em 2em;color:#1d2433;background:#fff;line-height:1.45}
 header{display:flex;align-items:baseline;justify-content:space-between;gap:1em;flex-wrap:wrap}
 h1{margin:0;font-size:1.6em}h2{margin-top:1.6em;font-size:1.2em}
 nav.lang a,nav.lang strong{margin-left:.6em}.lead{color:#4a5468}
@@ -109,7 +111,7 @@ nav.lang a,nav.lang strong{margin-left:.6em}.lead{color:#4a5468}
 .ok{background:#e3f4e6}.starting{background:#fff3d6}
 table{border-collapse:collapse;width:100%;margin:.6em 0}
 td,th{border:1px solid #d5d9e2;padding:.35em .6em;text-align:left;vertical-align:top}
-th{background:#f1f3f7;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f1f3f7;font-weight:600;white-space:nowrap}td.nowrap{white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums}
 code,.path{font-family:ui-monospace,monospace;font-size:.92em;word-break:break-all}
 tr.sev-critical td.sev,tr.sev-error td.sev{color:#a40e26;font-weight:600}
 tr.sev-warning td.sev{color:#9a5b00}tr.sev-info td.sev{color:#1f6f3f}
@@ -214,8 +216,9 @@ def _sources_table(page: Page, text: dict[str, str]) -> str:
             f"<td>{html.escape(status.name)}</td>",
             f"<td>{html.escape(status.format)}</td>",
             f"<td>{html.escape(status.profile)}</td>",
-            f"<td>{files or html.escape(text['no_file'])}<br><small>{patterns}</small></td>",
-            f'<td class="state-{state}">{html.escape(text[state])}</td>',
+            f"<td>{files or html.escape(text['no_file'])}<br>"
+            f"<small>{html.escape(text['patterns'])} {patterns}</small></td>",
+            f'<td class="nowrap state-{state}">{html.escape(text[state])}</td>',
             f'<td class="num">{status.gauges.lag_bytes}</td>',
             f"<td>{html.escape(seen)}</td>",
         )
