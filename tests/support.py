@@ -1,8 +1,10 @@
-"""Test support: running the real exporter process, scraping it, waiting on conditions."""
+"""Test support: running the real exporter process and a real Prometheus, scraping, and
+waiting on conditions."""
 
 from __future__ import annotations
 
 import base64
+import json
 import os
 import signal
 import socket
@@ -11,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -164,3 +167,43 @@ def running_exporter(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def running_prometheus(binary: str, config: Path, base: Path) -> Iterator[str]:
+    """A real Prometheus with `config`; yields its URL once it answers queries."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with (base / "prometheus.log").open("wb") as output:
+        process = subprocess.Popen(
+            [
+                binary,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={base / 'tsdb'}",
+                f"--web.listen-address=127.0.0.1:{port}",
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until(lambda: query(url, "vector(1)") == [1.0], timeout=30, what="Prometheus")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def query(url: str, expr: str) -> list[float] | None:
+    """The values of an instant query, or None while Prometheus cannot answer."""
+    try:
+        with urllib.request.urlopen(
+            f"{url}/api/v1/query?{urllib.parse.urlencode({'query': expr})}", timeout=5
+        ) as answer:
+            result = json.load(answer)["data"]["result"]
+    except OSError:
+        return None
+    return [float(sample["value"][1]) for sample in result]

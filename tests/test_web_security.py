@@ -4,7 +4,6 @@ the real exporter process with real HTTPS clients and certificates made in the t
 from __future__ import annotations
 
 import dataclasses
-import json
 import shutil
 import socket
 import ssl
@@ -12,10 +11,6 @@ import subprocess
 import sys
 import time
 import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import bcrypt
@@ -28,8 +23,9 @@ from tests.support import (
     REPO,
     Exporter,
     basic_auth,
-    free_port,
+    query,
     running_exporter,
+    running_prometheus,
     value,
     wait_until,
 )
@@ -418,42 +414,3 @@ def scrape_config(setup: Setup, password: Path, port: int) -> Path:
     config = setup.folder / "prometheus.yml"
     config.write_text(yaml.safe_dump({"global": {"scrape_interval": "1s"}, **document}))
     return config
-
-
-@contextmanager
-def running_prometheus(binary: str, config: Path, base: Path) -> Iterator[str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with (base / "prometheus.log").open("wb") as output:
-        process = subprocess.Popen(
-            [
-                binary,
-                f"--config.file={config}",
-                f"--storage.tsdb.path={base / 'tsdb'}",
-                f"--web.listen-address=127.0.0.1:{port}",
-            ],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_until(lambda: query(url, "vector(1)") == [1.0], timeout=30, what="Prometheus")
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def query(url: str, expr: str) -> list[float] | None:
-    """The values of an instant query, or None while Prometheus cannot answer."""
-    try:
-        with urllib.request.urlopen(
-            f"{url}/api/v1/query?{urllib.parse.urlencode({'query': expr})}", timeout=5
-        ) as answer:
-            result = json.load(answer)["data"]["result"]
-    except OSError:
-        return None
-    return [float(sample["value"][1]) for sample in result]
