@@ -77,10 +77,10 @@ class Guard:
             self._loaded = _Loaded(b"", WebConfig())
             self.tls = False
             return
-        text = _read(path, "")
+        text = _read(path)
         config = parse_web_config(_decode(text, path), path)
         if config.tls is not None:
-            _build_context(config.tls, _tls_files(config.tls), path)
+            _build_context(config.tls, _tls_files(config.tls, path), path)
         self._loaded = _Loaded(text, config)
         self.tls = config.tls is not None
         log.info(
@@ -95,7 +95,7 @@ class Guard:
         if self._path is None:
             return self._loaded.config
         try:
-            text = _read(self._path, "")
+            text = _read(self._path)
         except ConfigError as error:
             self._report(str(error))
             return None
@@ -124,7 +124,7 @@ class Guard:
         if config is None or config.tls is None:
             return None
         try:
-            files = _tls_files(config.tls)
+            files = _tls_files(config.tls, self._path or "")
         except ConfigError as error:
             self._report(str(error))
             return None
@@ -171,12 +171,16 @@ class Guard:
             log.error("web config unusable, refusing requests until it is fixed: %s", message)
 
 
-def _read(path: str, key: str) -> bytes:
+def _read(path: str, config: str = "", key: str = "") -> bytes:
+    """A file's bytes; ConfigError naming the web config's key that names the file."""
     try:
         with open(path, "rb") as file:
             return file.read()
     except OSError as error:
-        raise ConfigError(path, [(key, f"cannot read it: {error.strerror or error}")]) from None
+        reason = error.strerror or str(error)
+        if key:
+            raise ConfigError(config, [(key, f"cannot read {path}: {reason}")]) from None
+        raise ConfigError(path, [("", f"cannot read it: {reason}")]) from None
 
 
 def _decode(text: bytes, path: str) -> str:
@@ -186,10 +190,14 @@ def _decode(text: bytes, path: str) -> str:
         raise ConfigError(path, [("", f"not UTF-8 text ({error})")]) from None
 
 
-def _tls_files(tls: TlsSettings) -> tuple[bytes, bytes, bytes]:
+def _tls_files(tls: TlsSettings, config: str) -> tuple[bytes, bytes, bytes]:
     """The certificate, key and client CA files' bytes, so that a change is noticed."""
-    ca = b"" if tls.client_ca_file is None else _read(tls.client_ca_file, "")
-    return _read(tls.cert_file, ""), _read(tls.key_file, ""), ca
+    key = "tls_server_config."
+    ca = b""
+    if tls.client_ca_file is not None:
+        ca = _read(tls.client_ca_file, config, key + "client_ca_file")
+    cert = _read(tls.cert_file, config, key + "cert_file")
+    return cert, _read(tls.key_file, config, key + "key_file"), ca
 
 
 def _no_password() -> bytes:

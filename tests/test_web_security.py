@@ -303,6 +303,16 @@ def test_an_invalid_web_config_fails_at_start_naming_each_problem(setup: Setup) 
     assert result.returncode == 2
     assert result.stderr.startswith(f"sip-log-exporter: {setup.web}: basic_auth_users.alice:")
     assert "Traceback" not in result.stderr
+    # Well-formed, but a file it names is missing.
+    setup.web.write_text(
+        f"tls_server_config: {{cert_file: missing.crt, key_file: {setup.server.key}}}\n"
+    )
+    result = run(f"--config.file={setup.config}", f"--web.config.file={setup.web}")
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"sip-log-exporter: {setup.web}: tls_server_config.cert_file: "
+        f"cannot read {setup.folder / 'missing.crt'}: No such file or directory\n"
+    )
     # Well-formed, but the certificate and key do not belong together.
     other = setup.ca.issue("other", server=True)
     setup.web.write_text(
