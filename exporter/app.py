@@ -1,8 +1,10 @@
 """Wiring and lifecycle: the reader thread, the checkpoint schedule, replay.
 
 Owns the one `Tally` and every `SourceFollower`, on the reader thread; HTTP threads see
-them only through `Reader.view()`, a snapshot taken under the reader's lock. Loads the
-catalog and the checkpoint at start, saves the checkpoint every interval and at stop.
+them only through `Reader.view()`, a snapshot taken under the reader's lock, and
+`Reader.recent_codes()`, the codes of the last minutes from the response totals the reader
+records once a minute. Loads the catalog and the checkpoint at start, saves the checkpoint
+every interval and at stop.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from exporter.follow import SavedFile, SourceFollower, SourceRead
 from exporter.formats import make_parser
 from exporter.formats.stream import Batch, RecordStream
 from exporter.labels import Labeler
+from exporter.recent import History, RecentCode, response_totals
 from exporter.tally import Tally
 
 log = logging.getLogger(__name__)
@@ -127,8 +130,11 @@ class Reader:
         self._clock = clock
         self._lock = threading.Lock()
         self._next_checkpoint = 0.0
+        self._catalog = catalog
         saved = self._restore()
         self._sources = [self._make_source(s, catalog, saved) for s in config.sources]
+        self._history = History()
+        self._history.record(clock(), response_totals(self._tally.snapshot()))
         self.ready = threading.Event()
 
     def _restore(self) -> Mapping[str, list[SavedFile]] | None:
@@ -184,6 +190,7 @@ class Reader:
         same_reading = _reading_settings(config) == _reading_settings(self._config)
         with self._lock:
             self._config = config
+            self._catalog = catalog
             self._tally.set_limits(series_limits(config))
             sources = []
             for source in config.sources:
@@ -230,6 +237,10 @@ class Reader:
                 source.gauges = SourceGauges(follower.file_count, follower.lag_bytes, last)
                 source.paths = tuple(follower.paths())
             behind = behind or follower.lag_bytes > 0
+        now = self._clock()
+        if self._history.due(now):
+            with self._lock:
+                self._history.record(now, response_totals(self._tally.snapshot()))
         if not behind:
             self.ready.set()
         if self._config.checkpoint_file and time.monotonic() >= self._next_checkpoint:
@@ -258,6 +269,26 @@ class Reader:
             snapshot = self._tally.snapshot()
             gauges = {s.config.name: s.gauges for s in self._sources}
         return View(snapshot, gauges)
+
+    def recent_codes(self) -> list[RecentCode]:
+        """Each (source, code) counted in the last minutes, with its catalog entry."""
+        now = self._clock()
+        with self._lock:
+            grown = self._history.increase(now, response_totals(self._tally.snapshot()))
+        profiles = self.profiles()
+        return [
+            RecentCode(
+                source,
+                code,
+                count,
+                self._catalog.lookup(code, profiles[source]) if source in profiles else None,
+            )
+            for (source, code), count in grown.items()
+        ]
+
+    def profiles(self) -> dict[str, str]:
+        """Each source's catalog profile."""
+        return {s.config.name: s.labeler.profile for s in self._sources}
 
     def files(self) -> dict[str, tuple[str, ...]]:
         with self._lock:

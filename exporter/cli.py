@@ -30,6 +30,7 @@ from exporter.explain import explain
 from exporter.formats.options import FORMAT_NAMES, SipOptions
 from exporter.service import ReloadError, Service
 from exporter.web import parse_listen_address
+from exporter.websecurity import Guard
 
 log = logging.getLogger("exporter")
 
@@ -55,6 +56,13 @@ def _web_flags() -> argparse.ArgumentParser:
         default="/metrics",
         metavar="PATH",
         help="path of the metrics (default /metrics)",
+    )
+    flags.add_argument(
+        "--web.config.file",
+        dest="web_config_file",
+        default=None,
+        metavar="FILE",
+        help="TLS and basic auth, in the exporter-toolkit format (README: Security)",
     )
     flags.add_argument(
         "--log.level",
@@ -145,7 +153,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         )
     config, catalog = _load(args.config_file)
     return serve_exporter(
-        config, catalog, args.listen_address, args.telemetry_path, args.config_file
+        config,
+        catalog,
+        args.listen_address,
+        args.telemetry_path,
+        config_file=args.config_file,
+        web_config_file=args.web_config_file,
     )
 
 
@@ -219,16 +232,18 @@ def serve_exporter(
     address: str,
     telemetry_path: str,
     config_file: str | None = None,
+    web_config_file: str | None = None,
 ) -> int:
     """Run until SIGTERM/SIGINT; SIGHUP and POST /-/reload re-read `config_file`."""
     try:
         parse_listen_address(address)
     except ValueError as error:
         raise UsageError(f"--web.listen-address: {error}") from None
+    guard = Guard(web_config_file)
     loader = None if config_file is None else partial(_reload, config_file)
     service = Service(config, catalog, loader)
     try:
-        return service.run(address, telemetry_path)
+        return service.run(address, telemetry_path, guard)
     except OSError as error:
         raise UsageError(f"cannot listen on {address}: {error.strerror or error}") from None
 
@@ -269,7 +284,13 @@ def _demo(args: argparse.Namespace) -> int:
         flush=True,
     )
     try:
-        return serve_exporter(config, catalog, args.listen_address, args.telemetry_path)
+        return serve_exporter(
+            config,
+            catalog,
+            args.listen_address,
+            args.telemetry_path,
+            web_config_file=args.web_config_file,
+        )
     finally:
         stop.set()
         writer.join(timeout=2)

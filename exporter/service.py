@@ -26,8 +26,10 @@ from exporter.catalog import Catalog
 from exporter.collector import ExporterCollector, info_rows
 from exporter.config import Config, SourceConfig
 from exporter.formats.options import FORMAT_NAMES
+from exporter.landing import SourceStatus
 from exporter.watch import Waker
-from exporter.web import Site, SourceStatus, serve
+from exporter.web import Site, serve
+from exporter.websecurity import Guard
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +65,22 @@ class Service:
 
     def site(self, telemetry_path: str) -> Site:
         return Site(
-            self.registry, telemetry_path, self._reader.ready.is_set, self._status, self.reload
+            self.registry,
+            telemetry_path,
+            self._reader.ready.is_set,
+            self._status,
+            self._reader.recent_codes,
+            self.reload,
         )
 
-    def run(self, address: str, telemetry_path: str) -> int:
+    def run(self, address: str, telemetry_path: str, guard: Guard | None = None) -> int:
         """Serve until asked to stop; the caller's thread becomes the reader."""
-        server = serve(address, self.site(telemetry_path))
-        log.info("listening on %s, serving %s", address, telemetry_path)
         if os.geteuid() == 0:
-            log.warning("running as root; an unprivileged user that can read the logs is enough")
+            log.warning(
+                "running as root, which nothing here needs: run as a user that can read the logs"
+            )
+        server = serve(address, self.site(telemetry_path), guard)
+        log.info("listening on %s, serving %s", address, telemetry_path)
         self._install_signals()
         try:
             while not self._stop.is_set():

@@ -1,41 +1,53 @@
-"""The HTTP side: `/metrics`, the landing page and the health endpoints.
+"""The HTTP side: `/metrics`, the landing page and the health endpoints, behind the web
+config's TLS and basic auth.
 
-Owns the threaded HTTP server, its routes, content negotiation (Prometheus text or
-OpenMetrics, gzip) and the landing page's HTML. Handlers only read snapshots; a slow
-client holds one thread, never the reader. Every value from logs or config is escaped.
+Owns the threaded HTTP server, its limits, its routes, and content negotiation
+(Prometheus text or OpenMetrics, gzip). Every request is authenticated before it is
+routed, whatever its method or path, so no endpoint (present or added later) is left
+open; `exporter/websecurity.py` decides what passes. Handlers only read snapshots; each
+connection has its own thread, so a slow client holds one thread, never the reader nor
+another scrape. Limits:
+
+- a connection has 10 s to finish its TLS handshake and to send each request's line and
+  headers, 8 KiB at most (414 or 431 beyond), and 30 s for each read or write after that;
+- requests carry no body (413);
+- at most 64 connections at once; more are closed on arrival.
 """
 
 from __future__ import annotations
 
-import datetime
 import gzip
-import html
+import io
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import BaseServer
+from typing import Any
 
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import CollectorRegistry
 
-from exporter import __version__
-from exporter.collector import SourceGauges
+from exporter import __version__, landing
+from exporter.landing import SourceStatus
+from exporter.recent import WINDOW_SECONDS, RecentCode
+from exporter.websecurity import Guard, accept_tls
+
+__all__ = ["Site", "SourceStatus", "parse_listen_address", "serve"]
 
 log = logging.getLogger(__name__)
 
-_TIMEOUT = 30.0  # seconds a client may take to send its request
-
-
-@dataclass(frozen=True, slots=True)
-class SourceStatus:
-    name: str
-    format: str
-    patterns: tuple[str, ...]
-    files: tuple[str, ...]
-    gauges: SourceGauges
+HEAD_TIMEOUT = 10.0  # seconds to finish a handshake, or a request's line and headers
+IO_TIMEOUT = 30.0  # seconds for any one read or write after that
+MAX_HEAD_BYTES = 8192
+MAX_CONNECTIONS = 64
+_GET_PATHS = ("/", "/-/healthy", "/-/ready")
+# The landing page runs no script and loads nothing: say so to the browser as well.
+_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +58,7 @@ class Site:
     telemetry_path: str
     ready: Callable[[], bool]
     status: Callable[[], Sequence[SourceStatus]]
+    recent: Callable[[], Sequence[RecentCode]] = lambda: ()
     # Reloads the config; None when done, else what went wrong.
     reload: Callable[[], str | None] | None = None
 
@@ -60,27 +73,138 @@ def parse_listen_address(address: str) -> tuple[str, int]:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = MAX_CONNECTIONS
     site: Site
+    guard: Guard
 
-    def __init__(self, address: tuple[str, int], site: Site) -> None:
+    def __init__(self, address: tuple[str, int], site: Site, guard: Guard) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.site = site
+        self.guard = guard
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            log.debug("too many connections: closing one from %s", client_address)
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if not self.guard.tls:
+            super().finish_request(request, client_address)
+            return
+        secure = accept_tls(request, self.guard, HEAD_TIMEOUT)  # on this connection's thread
+        if secure is not None:
+            try:
+                super().finish_request(secure, client_address)
+            finally:
+                secure.close()
+
+
+class _HeadReader(io.BufferedReader):
+    """A connection's input that gives each request's line and headers a byte budget and a
+    deadline. Past the budget it reads nothing more and notes it; past the deadline it
+    times out."""
+
+    def __init__(self, connection: socket.socket) -> None:
+        super().__init__(connection.makefile("rb", buffering=0))
+        self._connection = connection
+        self.start()
+
+    def start(self) -> None:
+        self.left = MAX_HEAD_BYTES
+        self.exceeded = False
+        self._deadline = time.monotonic() + HEAD_TIMEOUT
+
+    def readline(self, size: int | None = -1) -> bytes:
+        if self.exceeded:
+            return b""
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("request head not received in time")
+        self._connection.settimeout(remaining)
+        allowed = self.left + 1
+        line = super().readline(allowed if size is None or size < 0 else min(size, allowed))
+        self.left -= len(line)
+        self.exceeded = self.left < 0
+        return line
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
-    timeout = _TIMEOUT
+    rfile: _HeadReader
+    timeout = IO_TIMEOUT
     server_version = f"sip-log-exporter/{__version__}"
+    _extra_headers: tuple[tuple[str, str], ...] = ()
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # the buffered reader made by setup, replaced by one with limits
+        self.rfile = _HeadReader(self.connection)
+
+    def handle_one_request(self) -> None:
+        self.rfile.start()
+        self._extra_headers = ()
+        super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        """The request line and headers, then the checks every request passes before it
+        is routed: limits, then the web config's authentication."""
+        if self.rfile.exceeded:  # the request line alone is over the limit
+            self.requestline = self.request_version = self.command = ""
+            self.close_connection = True
+            self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+            return False
+        if not super().parse_request():
+            return False
+        self.connection.settimeout(IO_TIMEOUT)
+        if self.rfile.exceeded:
+            self.close_connection = True
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
+            return False
+        if self.headers.get("Content-Length", "0").strip() != "0" or self.headers.get(
+            "Transfer-Encoding"
+        ):
+            self.close_connection = True
+            self.send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "This server takes no body.")
+            return False
+        config = self.server.guard.current()
+        if config is None:
+            self.send_error(HTTPStatus.INTERNAL_SERVER_ERROR, "The web config is unusable.")
+            return False
+        self._extra_headers = config.headers
+        path = self.path.split("?", 1)[0]
+        if not self.server.guard.authorized(config, path, self.headers.get("Authorization")):
+            self._send(
+                401,
+                "text/plain; charset=utf-8",
+                b"Unauthorized.\n",
+                {"WWW-Authenticate": 'Basic realm="sip-log-exporter", charset="UTF-8"'},
+            )
+            return False
+        return True
+
+    def end_headers(self) -> None:
+        for name, value in self._extra_headers:
+            self.send_header(name, value)
+        super().end_headers()
 
     def do_GET(self) -> None:
         site = self.server.site
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
         if path == site.telemetry_path:
             self._metrics(site)
         elif path == "/":
-            self._send(200, "text/html; charset=utf-8", landing_page(site).encode())
+            self._landing_page(site, query)
         elif path == "/-/reload":
             self._send(
                 405,
@@ -100,18 +224,28 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, "text/plain; charset=utf-8", b"Not found.\n")
 
+    do_HEAD = do_GET  # noqa: N815 - the http.server API
+
     def do_POST(self) -> None:
         site = self.server.site
-        if self.path.split("?", 1)[0] != "/-/reload":
+        path = self.path.split("?", 1)[0]
+        if path == "/-/reload":
+            self._reload(site)
+        elif path in (*_GET_PATHS, site.telemetry_path):
+            self._send(
+                405, "text/plain; charset=utf-8", b"Method not allowed.\n", {"Allow": "GET, HEAD"}
+            )
+        else:
             self._send(404, "text/plain; charset=utf-8", b"Not found.\n")
-            return
+
+    do_PUT = do_POST  # noqa: N815 - the toolkit's /-/reload takes PUT too
+
+    def _reload(self, site: Site) -> None:
         problem = site.reload() if site.reload else "reloading is not available here"
         if problem is None:
             self._send(200, "text/plain; charset=utf-8", b"Reloaded.\n")
         else:
             self._send(500, "text/plain; charset=utf-8", f"Reload failed: {problem}\n".encode())
-
-    do_PUT = do_POST  # noqa: N815 - the toolkit's /-/reload takes PUT too
 
     def _metrics(self, site: Site) -> None:
         encoder, content_type = choose_encoder(self.headers.get("Accept", ""))
@@ -120,6 +254,23 @@ class _Handler(BaseHTTPRequestHandler):
         if "gzip" in self.headers.get("Accept-Encoding", ""):
             body, headers = gzip.compress(body, compresslevel=1), {"Content-Encoding": "gzip"}
         self._send(200, content_type, body, headers)
+
+    def _landing_page(self, site: Site, query: str) -> None:
+        lang = landing.choose_language(query, self.headers.get("Accept-Language"))
+        page = landing.Page(
+            version=__version__,
+            telemetry_path=site.telemetry_path,
+            ready=site.ready(),
+            sources=site.status(),
+            recent=site.recent(),
+            window_minutes=round(WINDOW_SECONDS / 60),
+            now=time.time(),
+        )
+        headers = {"Vary": "Accept-Language", "Cache-Control": "no-store"}
+        if not any(name == "Content-Security-Policy" for name, _ in self._extra_headers):
+            headers["Content-Security-Policy"] = _PAGE_POLICY
+        body = landing.render(page, lang).encode()
+        self._send(200, "text/html; charset=utf-8", body, headers)
 
     def _send(
         self, status: int, content_type: str, body: bytes, headers: Mapping[str, str] | None = None
@@ -133,57 +284,12 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    do_HEAD = do_GET  # noqa: N815 - the http.server API
-
     def log_message(self, format: str, *args: object) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
 
-def serve(address: str, site: Site) -> BaseServer:
+def serve(address: str, site: Site, guard: Guard | None = None) -> BaseServer:
     """Start serving on a daemon thread; the caller calls `shutdown()` to stop."""
-    server = _Server(parse_listen_address(address), site)
+    server = _Server(parse_listen_address(address), site, guard or Guard(None))
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
     return server
-
-
-_STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;
-text-align:left;vertical-align:top}th{background:#f3f3f3}code{background:#f6f6f6}"""
-
-
-def landing_page(site: Site) -> str:
-    rows = "".join(_source_row(s) for s in site.status())
-    metrics = html.escape(site.telemetry_path)
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>sip-log-exporter</title>
-<style>{_STYLE}</style></head><body>
-<h1>sip-log-exporter</h1>
-<p>Follows SIP and GB/T 28181 platform logs and counts every response code, explained by
-its catalog, for Prometheus. Version {html.escape(__version__)}.</p>
-<p><a href="{metrics}">Metrics</a> · <a href="/-/healthy">Health</a> ·
-<a href="/-/ready">Readiness</a></p>
-<h2>Sources</h2>
-<table><tr><th>source</th><th>format</th><th>patterns</th><th>files followed</th>
-<th>lag (bytes)</th><th>last record</th></tr>{rows}</table>
-</body></html>
-"""
-
-
-def _source_row(status: SourceStatus) -> str:
-    cells = [
-        status.name,
-        status.format,
-        "\n".join(status.patterns),
-        "\n".join(status.files) or "(no file yet)",
-        str(status.gauges.lag_bytes),
-        _when(status.gauges.last_record),
-    ]
-    escaped = (html.escape(c).replace("\n", "<br>") for c in cells)
-    return "<tr>" + "".join(f"<td>{c}</td>" for c in escaped) + "</tr>"
-
-
-def _when(timestamp: float) -> str:
-    if not timestamp:
-        return "none yet"
-    moment = datetime.datetime.fromtimestamp(timestamp, tz=datetime.UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")

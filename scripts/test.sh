@@ -6,10 +6,17 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages: promtool and prometheus (rules, exposition lint, integration tests).
-if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+# Debian packages: prometheus (promtool: rules, exposition lint; the server: integration
+# tests), chromium and a CJK font (the landing page in a real browser), systemd
+# (systemd-analyze verify on the unit).
+missing=()
+for package in prometheus chromium fonts-wqy-microhei systemd; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
 fi
 
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'

@@ -1,14 +1,19 @@
-"""Test support: running the real exporter process, scraping it, waiting on conditions."""
+"""Test support: running the real exporter process and a real Prometheus, scraping, and
+waiting on conditions."""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -64,25 +69,40 @@ def value(samples: Samples, name: str, **labels: str) -> float:
     )
 
 
+def basic_auth(user: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
 @dataclass
 class Exporter:
-    """A running `sip-log-exporter` process."""
+    """A running `sip-log-exporter` process, and how its own requests reach it: over
+    HTTPS when `tls` is given, with `headers` (credentials) on every request."""
 
     process: subprocess.Popen[str]
     port: int
     log_path: Path
+    tls: ssl.SSLContext | None = None
+    headers: Mapping[str, str] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def get(self, path: str, headers: Mapping[str, str] | None = None) -> tuple[int, str]:
-        request = urllib.request.Request(self.url + path, headers=dict(headers or {}))
+        return self.request("GET", path, headers)[:2]
+
+    def request(
+        self, method: str, path: str, headers: Mapping[str, str] | None = None
+    ) -> tuple[int, str, Mapping[str, str]]:
+        """Status, body and headers of one request (errors included)."""
+        wanted = {**(self.headers or {}), **(headers or {})}
+        request = urllib.request.Request(self.url + path, headers=wanted, method=method)
         try:
-            with urllib.request.urlopen(request, timeout=5) as response:
-                return response.status, response.read().decode()
+            with urllib.request.urlopen(request, timeout=5, context=self.tls) as response:
+                return response.status, response.read().decode(), dict(response.headers)
         except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
+            return error.code, error.read().decode(), dict(error.headers)
 
     def scrape(self) -> Samples:
         status, body = self.get("/metrics")
@@ -108,9 +128,17 @@ class Exporter:
 
 
 def start_exporter(
-    config: Path, *extra: str, prefix: Sequence[str] = (), port: int | None = None
+    config: Path,
+    *extra: str,
+    prefix: Sequence[str] = (),
+    port: int | None = None,
+    tls: ssl.SSLContext | None = None,
+    headers: Mapping[str, str] | None = None,
+    launch: Sequence[str] = ("-m", "exporter"),
 ) -> Exporter:
-    """Start the real exporter on a free port (or `port`); do not wait for it."""
+    """Start the real exporter on a free port (or `port`); do not wait for it. `prefix`
+    runs before the interpreter (setpriv …); `launch` is what the interpreter is told to
+    run, before the exporter's arguments."""
     port = port or free_port()
     log_path = config.parent / f"exporter-{port}.log"
     with log_path.open("a") as output:
@@ -118,8 +146,7 @@ def start_exporter(
             [
                 *prefix,
                 sys.executable,
-                "-m",
-                "exporter",
+                *launch,
                 f"--config.file={config}",
                 f"--web.listen-address=127.0.0.1:{port}",
                 "--log.level=debug",
@@ -131,15 +158,23 @@ def start_exporter(
             cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO)},
         )
-    return Exporter(process, port, log_path)
+    return Exporter(process, port, log_path, tls, headers)
 
 
 @contextmanager
 def running_exporter(
-    config: Path, *extra: str, prefix: Sequence[str] = (), port: int | None = None
+    config: Path,
+    *extra: str,
+    prefix: Sequence[str] = (),
+    port: int | None = None,
+    tls: ssl.SSLContext | None = None,
+    headers: Mapping[str, str] | None = None,
+    launch: Sequence[str] = ("-m", "exporter"),
 ) -> Iterator[Exporter]:
     """Start the real exporter, wait until it is ready, and stop it at the end."""
-    exporter = start_exporter(config, *extra, prefix=prefix, port=port)
+    exporter = start_exporter(
+        config, *extra, prefix=prefix, port=port, tls=tls, headers=headers, launch=launch
+    )
     process = exporter.process
     try:
         wait_until(lambda: exporter.ready() or process.poll() is not None, what="readiness")
@@ -151,3 +186,43 @@ def running_exporter(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def running_prometheus(binary: str, config: Path, base: Path) -> Iterator[str]:
+    """A real Prometheus with `config`; yields its URL once it answers queries."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with (base / "prometheus.log").open("wb") as output:
+        process = subprocess.Popen(
+            [
+                binary,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={base / 'tsdb'}",
+                f"--web.listen-address=127.0.0.1:{port}",
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until(lambda: query(url, "vector(1)") == [1.0], timeout=30, what="Prometheus")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def query(url: str, expr: str) -> list[float] | None:
+    """The values of an instant query, or None while Prometheus cannot answer."""
+    try:
+        with urllib.request.urlopen(
+            f"{url}/api/v1/query?{urllib.parse.urlencode({'query': expr})}", timeout=5
+        ) as answer:
+            result = json.load(answer)["data"]["result"]
+    except OSError:
+        return None
+    return [float(sample["value"][1]) for sample in result]
