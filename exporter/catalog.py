@@ -144,6 +144,14 @@ def _listing(names: Iterable[str]) -> str:
     return ", ".join(sorted(names))
 
 
+# The built-in catalog is parsed at every start and every replay: libyaml's safe loader
+# takes a tenth of the pure-Python one's time. Users' files keep the pure-Python loader,
+# whose error messages `_yaml_problem` was written for.
+_FAST_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
+
+
 def _yaml_problem(error: yaml.YAMLError) -> str:
     if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
         mark = error.problem_mark
@@ -310,9 +318,11 @@ class Catalog:
         """Like `from_documents`, from YAML texts; overrides are (name for messages, text)."""
         problems: list[str] = []
         named: list[tuple[str, object]] = []
-        for name, text in [("builtin catalog", builtin_text), *override_texts]:
+        texts = [("builtin catalog", builtin_text, _FAST_LOADER)]
+        texts += [(name, text, yaml.SafeLoader) for name, text in override_texts]
+        for name, text, loader in texts:
             try:
-                named.append((name, yaml.safe_load(text)))
+                named.append((name, yaml.load(text, Loader=loader)))  # both loaders are safe
             except yaml.YAMLError as error:
                 problems.append(f"{name}: {_yaml_problem(error)}")
                 if not named:  # nothing to merge overrides into
