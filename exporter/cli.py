@@ -18,19 +18,19 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-
-from prometheus_client import generate_latest
-from prometheus_client.registry import CollectorRegistry
+from typing import TYPE_CHECKING
 
 from exporter import __version__, contract
 from exporter.app import Reader, load_catalog, replay
 from exporter.catalog import Catalog, CatalogError
-from exporter.collector import ExporterCollector, View, info_rows
+from exporter.collector import View, families, info_rows
 from exporter.config import Config, ConfigError, SourceConfig, check_profiles, parse_config
 from exporter.explain import explain
+from exporter.exposition import Exposition
 from exporter.formats.options import FORMAT_NAMES, SipOptions
-from exporter.watch import Waker
-from exporter.web import Site, SourceStatus, parse_listen_address, serve
+
+if TYPE_CHECKING:
+    from exporter.web import SourceStatus
 
 log = logging.getLogger("exporter")
 
@@ -199,9 +199,8 @@ def _replay(args: argparse.Namespace) -> int:
     seen = {labels[3] for labels in snapshot.counters.get(contract.RESPONSES.name, {})}
     profile = source.profile or config.default_profile or catalog.default_profile
     info = info_rows(e for e in catalog.entries(profile) if e.code in seen)
-    registry = CollectorRegistry(auto_describe=True)
-    registry.register(ExporterCollector(lambda: View(snapshot, {}), info, service=False))
-    sys.stdout.write(generate_latest(registry).decode())
+    shown = families(View(snapshot, {}), info, service=False)
+    sys.stdout.buffer.write(Exposition().render(shown, openmetrics=False))
     return 0
 
 
@@ -214,6 +213,14 @@ def _pick_source(config: Config, name: str | None, path: str) -> SourceConfig:
 
 def serve_exporter(config: Config, catalog: Catalog, address: str, telemetry_path: str) -> int:
     """Run until SIGTERM/SIGINT: the reader on this thread, HTTP on its own threads."""
+    # Imported here: replay, explain and check-config need neither the HTTP stack nor
+    # file events, and their start-up time is most of what they cost.
+    from prometheus_client import ProcessCollector
+    from prometheus_client.registry import CollectorRegistry
+
+    from exporter.watch import Waker
+    from exporter.web import Site, parse_listen_address, serve
+
     try:
         parse_listen_address(address)
     except ValueError as error:
@@ -224,11 +231,14 @@ def serve_exporter(config: Config, catalog: Catalog, address: str, telemetry_pat
     }
     info = info_rows(e for p in sorted(profiles) for e in catalog.entries(p))
     registry = CollectorRegistry(auto_describe=True)
-    registry.register(ExporterCollector(reader.view, info))
-    from prometheus_client import ProcessCollector
-
     ProcessCollector(registry=registry)
-    site = Site(registry, telemetry_path, reader.ready.is_set, lambda: _status(config, reader))
+    site = Site(
+        lambda: families(reader.view(), info),
+        registry,
+        telemetry_path,
+        reader.ready.is_set,
+        lambda: _status(config, reader),
+    )
     try:
         server = serve(address, site)
     except OSError as error:
@@ -257,6 +267,8 @@ def serve_exporter(config: Config, catalog: Catalog, address: str, telemetry_pat
 
 
 def _status(config: Config, reader: Reader) -> list[SourceStatus]:
+    from exporter.web import SourceStatus
+
     view, files = reader.view(), reader.files()
     return [
         SourceStatus(s.name, _format_name(s), s.paths, files.get(s.name, ()), view.gauges[s.name])
@@ -271,6 +283,7 @@ def _format_name(source: SourceConfig) -> str:
 
 def _demo(args: argparse.Namespace) -> int:
     from exporter.demo import write_forever
+    from exporter.web import parse_listen_address
 
     folder = tempfile.mkdtemp(prefix="sip-log-exporter-demo-")
     log_path = os.path.join(folder, "wvp.log")

@@ -3,6 +3,8 @@
 Owns the threaded HTTP server, its routes, content negotiation (Prometheus text or
 OpenMetrics, gzip) and the landing page's HTML. Handlers only read snapshots; a slow
 client holds one thread, never the reader. Every value from logs or config is escaped.
+The exporter's own families are written by `exposition` (which keeps rendered series
+between scrapes); other collectors in the registry (process metrics) by prometheus-client.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import html
 import logging
 import socket
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import BaseServer
@@ -22,7 +24,8 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import CollectorRegistry
 
 from exporter import __version__
-from exporter.collector import SourceGauges
+from exporter.collector import Family, SourceGauges
+from exporter.exposition import Exposition
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,8 @@ class SourceStatus:
 class Site:
     """What the HTTP handlers serve."""
 
-    registry: CollectorRegistry
+    families: Callable[[], Iterable[Family]]
+    registry: CollectorRegistry  # collectors beyond the exporter's own (process metrics)
     telemetry_path: str
     ready: Callable[[], bool]
     status: Callable[[], Sequence[SourceStatus]]
@@ -59,11 +63,13 @@ def parse_listen_address(address: str) -> tuple[str, int]:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     site: Site
+    exposition: Exposition
 
     def __init__(self, address: tuple[str, int], site: Site) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.site = site
+        self.exposition = Exposition()
         super().__init__(address, _Handler)
 
 
@@ -93,7 +99,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _metrics(self, site: Site) -> None:
         encoder, content_type = choose_encoder(self.headers.get("Accept", ""))
-        body = encoder(site.registry)
+        openmetrics = content_type.startswith("application/openmetrics-text")
+        # The registry's encoder writes the other collectors and, for OpenMetrics, # EOF.
+        ours = self.server.exposition.render(site.families(), openmetrics=openmetrics)
+        body = ours + encoder(site.registry)
         headers = {}
         if "gzip" in self.headers.get("Accept-Encoding", ""):
             body, headers = gzip.compress(body, compresslevel=1), {"Content-Encoding": "gzip"}
