@@ -88,13 +88,11 @@ def replay(paths: Iterable[str], source: SourceConfig, catalog: Catalog, config:
     precreate(tally, config, labeler)
     for path in paths:
         stream = RecordStream(make_parser(source.format), config.max_line_bytes)
-        read = SourceRead()
         with open(path, "rb") as log_file:
+            # Counted block by block: memory stays one block's events, whatever the size.
             while block := log_file.read(1 << 20):
-                read.bytes += len(block)
-                read.batch.merge(stream.feed(block))
-        read.batch.merge(stream.finish())
-        account(tally, labeler, read.batch, read)
+                account(tally, labeler, stream.feed(block), SourceRead(bytes=len(block)))
+        account(tally, labeler, stream.finish())
     return tally
 
 

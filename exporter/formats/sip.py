@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from exporter.events import Direction, Event, Kind
+from exporter.events import SIP_METHODS, Direction, Event, Kind
 from exporter.formats.base import Parsed
 from exporter.formats.options import SipOptions
 
@@ -59,18 +59,16 @@ _Start = tuple[int, int, int, bytes | None, bytes, bytes]
 def _starts(data: bytes, end: int) -> list[_Start]:
     starts: list[_Start] = []
     for found in _VERSION.finditer(data, 0, end):
-        at = found.start()
+        at, stop = found.span()
         line_start = data.rfind(b"\n", 0, at) + 1
-        code = found.group("code")
+        code, reason = found.group("code", "reason")
         if code is not None:
             if at == line_start or data[at - 1] in _BEFORE_RESPONSE:
-                starts.append(
-                    (at, found.end(), line_start, code, found.group("reason") or b"", b"")
-                )
+                starts.append((at, stop, line_start, code, reason or b"", b""))
             continue
         request = _REQUEST_HEAD.search(data, line_start, at)
         if request is not None:
-            starts.append((request.start(), found.end(), line_start, None, b"", request[1]))
+            starts.append((request.start(), stop, line_start, None, b"", request[1]))
     return starts
 
 
@@ -96,8 +94,10 @@ _NAMED = (
     + rb"))"
 )
 _HEADER = rb"(?:[!-9;-~]++[ \t]*+:|[ \t]++\S)"
+# A named header's line starts with one of these (or a prefix); others skip _NAMED at once.
+_NAMED_FIRST = rb"(?=[ \tcCiIfFtT])"
 _HEADER_BLOCK = re.compile(
-    rb"(?:(?:|" + _PREFIX + rb")(?:" + _NAMED + rb"|" + _HEADER + rb")[^\n]*+\n)*+"
+    rb"(?:(?:|" + _PREFIX + rb")(?:" + _NAMED_FIRST + _NAMED + rb"|" + _HEADER + rb")[^\n]*+\n)*+"
 )
 # Lines that may stand between a wrapper and its message: blank lines, separators
 # (`----`, `~~~~`) and short `key: value` metadata. Only whether a line matches counts,
@@ -192,7 +192,8 @@ class SipParser:
             limit = end if index == last else starts[index + 1][2]
             first = data.find(b"\n", line_end, limit) + 1
             if first:
-                block = _HEADER_BLOCK.match(data, first, min(limit, first + _MAX_HEADER_BLOCK))
+                cap = first + _MAX_HEADER_BLOCK if limit - first > _MAX_HEADER_BLOCK else limit
+                block = _HEADER_BLOCK.match(data, first, cap)
                 block_end = block.end() if block else first
                 headers = block.groups() if block else _NO_HEADERS
             else:
@@ -229,12 +230,13 @@ class SipParser:
         if code is None:
             kind, method, code_text, reason = Kind.REQUEST, start[5], "", ""
         else:
-            kind, method, code_text = Kind.RESPONSE, cseq or b"", code.decode("ascii")
+            kind, method = Kind.RESPONSE, cseq or b""
+            code_text = _CODE_TEXT.get(code) or code.decode("ascii")
             reason = start[4].decode(self._encoding, "replace").strip()
         return Event(
             kind,
             direction,
-            method.decode("ascii").upper(),
+            _METHOD_TEXT.get(method) or method.decode("ascii").upper(),
             code_text,
             reason,
             call_id.decode("ascii", "replace") if call_id else "",
@@ -242,6 +244,10 @@ class SipParser:
             to_user.decode("ascii", "replace") if to_user else "",
         )
 
+
+# The text of the usual methods and codes, looked up rather than decoded per message.
+_METHOD_TEXT = {method.encode(): method for method in SIP_METHODS}
+_CODE_TEXT = {f"{code:03d}".encode(): f"{code:03d}" for code in range(1000)}
 
 # What a header block read: CSeq method, Call-ID, From user, To user (None: not there).
 _Headers = tuple[bytes | None, ...]
@@ -258,20 +264,16 @@ def _preamble_start(data: bytes, floor: int, line_start: int) -> int:
     """
     position = line_start
     while position > floor and line_start - position < _WINDOW:
-        previous = max(data.rfind(b"\n", floor, position - 1) + 1, floor)
-        filler = _may_be_filler(data, previous, position) and (
-            _FILLER.match(data, previous, position) is not None
+        previous = data.rfind(b"\n", floor, position - 1) + 1 or floor
+        # A cheap test first, which most log lines fail and every filler line passes:
+        # wrappers tend to start with a timestamp and hold no "|" where a prefix could end.
+        may_be_filler = (
+            data[previous] in _FILLER_FIRST or data.find(b"|", previous, previous + 65) >= 0
         )
+        if not may_be_filler or _FILLER.match(data, previous, position) is None:
+            return previous
         position = previous
-        if not filler:
-            break
     return position
-
-
-def _may_be_filler(data: bytes, start: int, end: int) -> bool:
-    """A cheap test that most log lines fail and every filler line passes: most wrappers
-    start with a timestamp and hold no "|" where a prefix could end."""
-    return data[start] in _FILLER_FIRST or data.find(b"|", start, min(end, start + 65)) >= 0
 
 
 def _window_start(data: bytes, floor: int, position: int) -> int:
