@@ -48,6 +48,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     truth = corpus.generate(log, size["messages"])
     results: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "quick": args.quick,
         "machine": tools.machine(),
         "versions": {
             "mtail": tools.tool_version([mtail, "--version"]),
@@ -157,6 +158,8 @@ def main() -> int:
     print(table(results))
     print("\ncorrect:", ", ".join(f"{k}={v}" for k, v in results["correct"].items()))
     print("targets:", ", ".join(f"{k}={v['met']}" for k, v in results["targets"].items()))
+    if args.quick:
+        print("(--quick: a corpus too small for the figures to mean much; counts are checked)")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     return 0 if ok else 1

@@ -6,10 +6,11 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages: promtool and prometheus (rules, exposition lint, integration tests).
-if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+# Debian packages: promtool and prometheus (rules, exposition lint, integration tests),
+# mtail (the benchmark's generic contender, run by tests/test_benchmark.py).
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null || ! command -v mtail >/dev/null; then
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus mtail >/dev/null
 fi
 
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
