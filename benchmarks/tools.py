@@ -1,18 +1,22 @@
 """What the benchmark needs from the machine: the tools it compares, timing, CPU, identity.
 
-Owns installing mtail when it is missing (Debian's package, as root or through sudo),
-timing one command (wall and CPU seconds of the child), reading a running process's CPU
-seconds from /proc, and describing the machine the figures were taken on.
+Owns installing what is missing (Debian's mtail package, as root or through sudo; the
+exporter's own Python dependencies, with pip), timing one command (wall and CPU seconds
+of the child), reading a running process's CPU seconds from /proc, and describing the
+machine the figures were taken on.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import platform
 import resource
 import shutil
 import subprocess
+import sys
 import time
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +34,16 @@ def ensure_mtail() -> str:
     if not found:
         raise RuntimeError("mtail is still missing after apt-get install mtail")
     return found
+
+
+def ensure_exporter_dependencies() -> None:
+    """The exporter's Python dependencies (pyproject.toml), installed with pip if one is
+    missing. The benchmark runs this checkout's exporter, never an installed copy."""
+    if all(importlib.util.find_spec(m) for m in ("prometheus_client", "watchdog", "yaml")):
+        return
+    with (REPO / "pyproject.toml").open("rb") as project:
+        dependencies = tomllib.load(project)["project"]["dependencies"]
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *dependencies], check=True)
 
 
 def _apt(*args: str) -> None:
