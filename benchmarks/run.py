@@ -44,6 +44,7 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     size = _size(args.quick)
     runs = args.runs or size["runs"]
     tools.ensure_exporter_dependencies()
+    tools.compile_exporter()
     mtail = tools.ensure_mtail()
     log = work / "corpus.log"
     _say(f"generating the corpus ({size['messages']:,} messages) …")

@@ -46,6 +46,16 @@ def ensure_exporter_dependencies() -> None:
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *dependencies], check=True)
 
 
+def compile_exporter() -> None:
+    """Byte-compile the checkout's exporter, as pip does when it installs a package: with
+    PYTHONDONTWRITEBYTECODE set, every timed start would compile it again."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(REPO / "exporter")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def _apt(*args: str) -> None:
     sudo = [] if os.geteuid() == 0 else ["sudo"]
     subprocess.run(
