@@ -18,19 +18,14 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
-from prometheus_client import generate_latest
-from prometheus_client.registry import CollectorRegistry
-
 from exporter import __version__, contract
 from exporter.app import load_catalog, replay
 from exporter.catalog import Catalog, CatalogError
-from exporter.collector import ExporterCollector, View, info_rows
+from exporter.collector import View, families, info_rows
 from exporter.config import Config, ConfigError, SourceConfig, check_profiles, parse_config
 from exporter.explain import explain
+from exporter.exposition import Exposition
 from exporter.formats.options import FORMAT_NAMES, SipOptions
-from exporter.service import ReloadError, Service
-from exporter.web import parse_listen_address
-from exporter.websecurity import Guard
 
 log = logging.getLogger("exporter")
 
@@ -213,9 +208,8 @@ def _replay(args: argparse.Namespace) -> int:
     seen = {labels[3] for labels in snapshot.counters.get(contract.RESPONSES.name, {})}
     profile = source.profile or config.default_profile or catalog.default_profile
     info = info_rows(e for e in catalog.entries(profile) if e.code in seen)
-    registry = CollectorRegistry(auto_describe=True)
-    registry.register(ExporterCollector(lambda: View(snapshot, {}), lambda: info, service=False))
-    sys.stdout.write(generate_latest(registry).decode())
+    shown = families(View(snapshot, {}), info, service=False)
+    sys.stdout.buffer.write(Exposition().render(shown, openmetrics=False))
     return 0
 
 
@@ -235,6 +229,12 @@ def serve_exporter(
     web_config_file: str | None = None,
 ) -> int:
     """Run until SIGTERM/SIGINT; SIGHUP and POST /-/reload re-read `config_file`."""
+    # Imported here: replay, explain and check-config need neither the HTTP stack nor
+    # file events, and their start-up time is most of what they cost.
+    from exporter.service import Service
+    from exporter.web import parse_listen_address
+    from exporter.websecurity import Guard
+
     try:
         parse_listen_address(address)
     except ValueError as error:
@@ -249,6 +249,8 @@ def serve_exporter(
 
 
 def _reload(path: str) -> tuple[Config, Catalog]:
+    from exporter.service import ReloadError
+
     try:
         return _load(path)
     except (UsageError, ConfigError, CatalogError) as error:
@@ -276,6 +278,8 @@ def _demo(args: argparse.Namespace) -> int:
     stop = threading.Event()
     writer = threading.Thread(target=write_forever, args=(log_path, stop), daemon=True)
     writer.start()
+    from exporter.web import parse_listen_address
+
     host, port = parse_listen_address(args.listen_address)
     print(
         f"demo: writing a GB28181 platform log to {log_path}\n"

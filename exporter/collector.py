@@ -1,21 +1,20 @@
-"""Rendering for Prometheus: a prometheus-client `Collector` over a snapshot of the state.
+"""What a scrape shows: the tally, the per-source gauges and the catalog as metric families.
 
-Owns how the tally, the per-source gauges and the catalog become metric families. It reads
-one consistent snapshot per scrape and never calls prometheus-client per record.
+Owns how one snapshot of the state becomes the exporter's metric families, in the order
+and with the names, types, help and labels of the metric contract. It reads one
+consistent snapshot per scrape and never sees a record. Pure: no prometheus-client;
+`exposition` writes families as text.
 """
 
 from __future__ import annotations
 
 import platform
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 
 from exporter import __version__, contract
 from exporter.catalog import CodeInfo
-from exporter.tally import TallySnapshot
+from exporter.tally import Labels, TallySnapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +30,16 @@ class View:
 
     tally: TallySnapshot
     gauges: Mapping[str, SourceGauges]
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """One metric family: its contract entry and its samples by label values, written in
+    label order (`exposition` keeps the order between scrapes), or as given."""
+
+    metric: contract.Metric
+    samples: Mapping[Labels, float]
+    in_label_order: bool = True
 
 
 def info_rows(entries: Iterable[CodeInfo]) -> list[tuple[str, ...]]:
@@ -51,53 +60,23 @@ def info_rows(entries: Iterable[CodeInfo]) -> list[tuple[str, ...]]:
     ]
 
 
-class ExporterCollector(Collector):
-    """Collects the exporter's metrics from `view()` on every scrape."""
-
-    def __init__(
-        self,
-        view: Callable[[], View],
-        info: Callable[[], Sequence[tuple[str, ...]]],
-        *,
-        service: bool = True,
-    ) -> None:
-        self._view = view
-        self._info = info
-        self._service = service
-
-    def collect(self) -> Iterator[Metric]:
-        """All metrics; with `service=False` (replay) only what the logs determine:
-        no build info, no gauges, no checkpoint counters."""
-        view = self._view()
-        if self._service:
-            yield _info_family(contract.BUILD_INFO, [(__version__, platform.python_version())])
-        yield _info_family(contract.CODE_INFO, self._info())
-        for metric in contract.COUNTERS:
-            if not self._service and metric in contract.SERVICE_ONLY:
-                continue
-            family = CounterMetricFamily(metric.name, metric.help, labels=metric.labels)
-            for labels, value in sorted(view.tally.counters.get(metric.name, {}).items()):
-                family.add_metric(labels, value)
-            yield family
-        if self._service:
-            yield from _gauges(view.gauges)
+def families(
+    view: View, info: Sequence[tuple[str, ...]], *, service: bool = True
+) -> Iterator[Family]:
+    """All families of one scrape; with `service=False` (replay) only what the logs
+    determine: no build info, no gauges, no checkpoint counters."""
+    if service:
+        yield Family(contract.BUILD_INFO, {(__version__, platform.python_version()): 1})
+    yield Family(contract.CODE_INFO, dict.fromkeys(info, 1), in_label_order=False)
+    for metric in contract.COUNTERS:
+        if not service and metric in contract.SERVICE_ONLY:
+            continue
+        yield Family(metric, view.tally.counters.get(metric.name, {}))
+    if service:
+        yield from _gauges(view.gauges)
 
 
-def _info_family(metric: contract.Metric, rows: Iterable[tuple[str, ...]]) -> GaugeMetricFamily:
-    family = GaugeMetricFamily(metric.name, metric.help, labels=metric.labels)
-    for row in rows:
-        family.add_metric(row, 1)
-    return family
-
-
-def _gauges(gauges: Mapping[str, SourceGauges]) -> Iterator[GaugeMetricFamily]:
-    values: dict[contract.Metric, Callable[[SourceGauges], float]] = {
-        contract.FILES: lambda g: g.files,
-        contract.LAG: lambda g: g.lag_bytes,
-        contract.LAST_RECORD: lambda g: g.last_record,
-    }
-    for metric, read in values.items():
-        family = GaugeMetricFamily(metric.name, metric.help, labels=metric.labels)
-        for source in sorted(gauges):
-            family.add_metric((source,), read(gauges[source]))
-        yield family
+def _gauges(gauges: Mapping[str, SourceGauges]) -> Iterator[Family]:
+    yield Family(contract.FILES, {(s,): g.files for s, g in gauges.items()})
+    yield Family(contract.LAG, {(s,): g.lag_bytes for s, g in gauges.items()})
+    yield Family(contract.LAST_RECORD, {(s,): g.last_record for s, g in gauges.items()})

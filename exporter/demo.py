@@ -21,6 +21,8 @@ PLATFORM_ADDR = "192.168.1.10:5060"
 
 @dataclass(frozen=True, slots=True)
 class Message:
+    """One SIP message of the scenario; a response's code is in its start line."""
+
     direction: str  # "in" or "out", as the platform sees it
     start_line: str
     method: str
@@ -32,7 +34,9 @@ class Message:
     body: str = ""
 
 
-def _lines(message: Message, stamp: datetime, thread: str) -> str:
+def render(message: Message, stamp: datetime, thread: str) -> str:
+    """How wvp-GB28181-pro with `sip-log` on logs one message: a peer line, the 接收/发送
+    wrapper, then the CRLF message."""
     when = stamp.strftime("%Y-%m-%d %H:%M:%S.") + f"{stamp.microsecond // 1000:03d}"
     logger = "com.genersoft.iot.vmp.gb28181.conf.StackLoggerImpl:82"
     word = "接收：来自--->" if message.direction == "in" else "发送：目标--->"
@@ -212,7 +216,7 @@ class Traffic:
     def text(self, stamp: datetime) -> Iterator[str]:
         """The log text of one exchange, stamped at `stamp`."""
         for n, message in enumerate(self.exchange()):
-            yield _lines(message, stamp, f"Thread-{100 + n}")
+            yield render(message, stamp, f"Thread-{100 + n}")
 
 
 def write_forever(

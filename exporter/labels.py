@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 
 from exporter import contract
 from exporter.events import Event, Kind, method_label
@@ -19,6 +20,9 @@ RESPONSES = contract.RESPONSES.name
 REQUESTS = contract.REQUESTS.name
 
 Classify = Callable[[str, str], tuple[str, str]]
+
+# What an event's labels depend on: kind, direction, method, code (its first four fields).
+_LABELLED_FIELDS = itemgetter(0, 1, 2, 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +42,16 @@ class Labeler:
     classify: Classify
 
     def count(self, events: Iterable[Event]) -> Counted:
+        """Count a batch: events are first grouped by what their labels depend on (in C),
+        so each distinct group is classified once, not each event."""
+        groups: Counter[tuple[Kind, str, str, str]] = Counter(map(_LABELLED_FIELDS, events))
         responses: Counter[Labels] = Counter()
         requests: Counter[Labels] = Counter()
-        for event in events:
-            if event.kind is Kind.RESPONSE:
-                responses[self.response_labels(event.direction, event.method, event.code)] += 1
+        for (kind, direction, method, code), count in groups.items():
+            if kind is Kind.RESPONSE:
+                responses[self.response_labels(direction, method, code)] += count
             else:
-                requests[(self.source, event.direction.value, method_label(event.method))] += 1
+                requests[(self.source, str(direction), method_label(method))] += count
         return Counted(responses, requests)
 
     def response_labels(self, direction: str, method: str, code: str) -> Labels:

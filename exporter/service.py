@@ -23,7 +23,7 @@ from prometheus_client.registry import CollectorRegistry
 
 from exporter.app import Reader
 from exporter.catalog import Catalog
-from exporter.collector import ExporterCollector, info_rows
+from exporter.collector import families, info_rows
 from exporter.config import Config, SourceConfig
 from exporter.formats.options import FORMAT_NAMES
 from exporter.landing import SourceStatus
@@ -59,12 +59,14 @@ class Service:
         self._waker = Waker(config.poll_interval)
         self._stop = threading.Event()
         self._reloads: queue.SimpleQueue[queue.SimpleQueue[str | None]] = queue.SimpleQueue()
+        # prometheus-client renders only the process metrics; our own are written by
+        # exporter/exposition.py from one snapshot per scrape.
         self.registry = CollectorRegistry(auto_describe=True)
-        self.registry.register(ExporterCollector(self._reader.view, self._info))
         ProcessCollector(registry=self.registry)
 
     def site(self, telemetry_path: str) -> Site:
         return Site(
+            lambda: families(self._reader.view(), self._info()),
             self.registry,
             telemetry_path,
             self._reader.ready.is_set,

@@ -2,7 +2,9 @@
 config's TLS and basic auth.
 
 Owns the threaded HTTP server, its limits, its routes, and content negotiation
-(Prometheus text or OpenMetrics, gzip). Every request is authenticated before it is
+(Prometheus text or OpenMetrics, gzip). The exporter's own families are written by
+`exposition` (which keeps rendered series between scrapes); other collectors in the
+registry (process metrics) by prometheus-client. Every request is authenticated before it is
 routed, whatever its method or path, so no endpoint (present or added later) is left
 open; `exporter/websecurity.py` decides what passes. Handlers only read snapshots; each
 connection has its own thread, so a slow client holds one thread, never the reader nor
@@ -22,7 +24,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +35,8 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import CollectorRegistry
 
 from exporter import __version__, landing
+from exporter.collector import Family
+from exporter.exposition import Exposition
 from exporter.landing import SourceStatus
 from exporter.recent import WINDOW_SECONDS, RecentCode
 from exporter.websecurity import Guard, accept_tls
@@ -54,7 +58,8 @@ _PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none
 class Site:
     """What the HTTP handlers serve."""
 
-    registry: CollectorRegistry
+    families: Callable[[], Iterable[Family]]  # the exporter's own metrics
+    registry: CollectorRegistry  # collectors beyond the exporter's own (process metrics)
     telemetry_path: str
     ready: Callable[[], bool]
     status: Callable[[], Sequence[SourceStatus]]
@@ -76,6 +81,7 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = MAX_CONNECTIONS
     site: Site
     guard: Guard
+    exposition: Exposition
 
     def __init__(self, address: tuple[str, int], site: Site, guard: Guard) -> None:
         if ":" in address[0]:
@@ -83,6 +89,7 @@ class _Server(ThreadingHTTPServer):
         self.site = site
         self.guard = guard
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self.exposition = Exposition()
         super().__init__(address, _Handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -249,7 +256,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _metrics(self, site: Site) -> None:
         encoder, content_type = choose_encoder(self.headers.get("Accept", ""))
-        body = encoder(site.registry)
+        openmetrics = content_type.startswith("application/openmetrics-text")
+        # The registry's encoder writes the other collectors and, for OpenMetrics, # EOF.
+        ours = self.server.exposition.render(site.families(), openmetrics=openmetrics)
+        body = ours + encoder(site.registry)
         headers = {}
         if "gzip" in self.headers.get("Accept-Encoding", ""):
             body, headers = gzip.compress(body, compresslevel=1), {"Content-Encoding": "gzip"}

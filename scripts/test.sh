@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Debian packages: prometheus (promtool: rules, exposition lint; the server: integration
-# tests), chromium and a CJK font (the landing page in a real browser), systemd
+# tests), mtail (the benchmark's generic contender, run by tests/test_benchmark.py),
+# chromium and a CJK font (the landing page in a real browser), systemd
 # (systemd-analyze verify on the unit).
 missing=()
-for package in prometheus chromium fonts-wqy-microhei systemd; do
+for package in prometheus mtail chromium fonts-wqy-microhei systemd; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

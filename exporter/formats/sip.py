@@ -6,11 +6,15 @@ a response's method; the nearest wrapper line before the message gives the direc
 (接收/发送, received/sent, rcv/snd, Transmitting, writeTo …). Call-ID and the user parts of
 From and To are kept for later steps.
 
-Framing works on whole blocks of bytes with compiled patterns, never line by line:
-`finditer` finds the start lines, and each message's header block is the span from its
-start line to the first blank line (or the next message). A start line may follow a
-prefix (a log pattern, a supervisor's `15|wvp-pro | `, a leading space) but not a quote
-or `=`, so attribute copies such as JAIN-SIP's `firstLine="SIP/2.0 200 OK"` never count.
+Framing works on whole blocks of bytes with compiled patterns, never line by line, and
+costs a few C-level calls per message whatever its size: `finditer` finds the start
+lines; one match per message reads its header block (the header lines after the start
+line, up to the first other line or the next message) and, on the way, its CSeq, Call-ID,
+From and To; one search over the reversed preamble finds the nearest direction word. A
+start line may follow a prefix (a log pattern, a supervisor's `15|wvp-pro | `, a leading
+space) but not a quote or `=`, so attribute copies such as JAIN-SIP's
+`firstLine="SIP/2.0 200 OK"` never count. A header name counts at its line's start, or
+right after a supervisor prefix; never inside another header's value.
 
 What is not final yet is left unconsumed: a message whose header block has not ended
 and that still lacks one of CSeq, Call-ID, From and To; and the last lines after the last
@@ -21,11 +25,9 @@ file anywhere). Both are re-read, with the bytes behind them, on the next call.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
 
-from exporter.events import Direction, Event, Kind
+from exporter.events import SIP_METHODS, Direction, Event, Kind
 from exporter.formats.base import Parsed
 from exporter.formats.options import SipOptions
 
@@ -50,103 +52,105 @@ _REQUEST_HEAD = re.compile(
 _BEFORE_RESPONSE = frozenset(b" \t|:]>")
 
 
-class _Start(NamedTuple):
-    """A start line: where it begins and ends, and what it says."""
-
-    begin: int
-    end: int
-    code: bytes | None
-    reason: bytes
-    method: bytes
+# A start line as framing uses it: (begin, end, line start, code, reason, method).
+_Start = tuple[int, int, int, bytes | None, bytes, bytes]
 
 
-def _starts(data: bytes, end: int) -> Iterator[_Start]:
+def _starts(data: bytes, end: int) -> list[_Start]:
+    starts: list[_Start] = []
     for found in _VERSION.finditer(data, 0, end):
-        line_start = data.rfind(b"\n", 0, found.start()) + 1
-        code = found.group("code")
+        at, stop = found.span()
+        line_start = data.rfind(b"\n", 0, at) + 1
+        code, reason = found.group("code", "reason")
         if code is not None:
-            at = found.start()
             if at == line_start or data[at - 1] in _BEFORE_RESPONSE:
-                yield _Start(at, found.end(), code, found.group("reason") or b"", b"")
+                starts.append((at, stop, line_start, code, reason or b"", b""))
             continue
-        request = _REQUEST_HEAD.search(data, line_start, found.start())
+        request = _REQUEST_HEAD.search(data, line_start, at)
         if request is not None:
-            yield _Start(request.start(), found.end(), None, b"", request.group("method"))
+            starts.append((request.start(), stop, line_start, None, b"", request[1]))
+    return starts
 
 
-# A header name is matched only at a line start, after an optional supervisor prefix.
-_LINE_HEAD = rb"(?:^|\|[ \t])[ \t]*"
-_CSEQ = re.compile(_LINE_HEAD + rb"(?i:cseq)[ \t]*:[ \t]*\d+[ \t]+([A-Za-z]+)", re.MULTILINE)
-_CALL_ID = re.compile(_LINE_HEAD + rb"(?i:call-id|i)[ \t]*:[ \t]*([^\s]+)", re.MULTILINE)
+# The header block after a start line, in one pass: consecutive header lines ("Name:
+# value", or a folded continuation), each possibly behind a supervisor prefix (at most 64
+# bytes ending in "|"); the first other line (blank, a log line, a body) ends it. On the
+# way it reads the first CSeq method (group 1), Call-ID (2), and user parts of From (3)
+# and To (4): a header name counts at its line's start, or right after a prefix that
+# ends in "| " or "|\t". Lines are tried without a prefix first, and each named header
+# is tried only while still unread ("(?(n)(?!)|…)"), which keeps the per-line cost to a
+# few byte tests on the common path.
+_PREFIX = rb"[^\r\n]{0,64}?\|[ \t]?"
+_AT_NAME = rb"(?:(?<=\n)|(?<=\|[ \t]))[ \t]*+"
 _URI_USER = rb"[ \t]*:[^\r\n]*?(?:sips?|tel):([^@;>\s:]+)"
-_FROM = re.compile(_LINE_HEAD + rb"(?i:from|f)" + _URI_USER, re.MULTILINE)
-_TO = re.compile(_LINE_HEAD + rb"(?i:to|t)" + _URI_USER, re.MULTILINE)
-# Consecutive header lines ("Name: value", or a folded continuation), each possibly
-# behind a supervisor prefix; the first other line (blank, a log line, a body) ends them.
-_HEADER_RUN = re.compile(rb"(?:(?:[^\r\n]{0,64}?\|[ \t]?)?(?:[!-9;-~]+[ \t]*:|[ \t]+\S)[^\n]*\n)*")
+_NAMED = (
+    _AT_NAME
+    + rb"(?:[cC](?(1)(?!)|(?i:seq)[ \t]*:[ \t]*\d+[ \t]+([A-Za-z]+))"
+    + rb"|[cCiI](?(2)(?!)|(?:(?<=[cC])(?i:all-id)|(?<=[iI]))[ \t]*:[ \t]*([^\s]+))"
+    + rb"|[fF](?(3)(?!)|(?i:rom)?"
+    + _URI_USER
+    + rb")|[tT](?(4)(?!)|[oO]?"
+    + _URI_USER
+    + rb"))"
+)
+_HEADER = rb"(?:[!-9;-~]++[ \t]*+:|[ \t]++\S)"
+# A named header's line starts with one of these (or a prefix); others skip _NAMED at once.
+_NAMED_FIRST = rb"(?=[ \tcCiIfFtT])"
+_HEADER_BLOCK = re.compile(
+    rb"(?:(?:|" + _PREFIX + rb")(?:" + _NAMED_FIRST + _NAMED + rb"|" + _HEADER + rb")[^\n]*+\n)*+"
+)
+# Lines that may stand between a wrapper and its message: blank lines, separators
+# (`----`, `~~~~`) and short `key: value` metadata. Only whether a line matches counts,
+# so the prefix is tried last and greedily (a backtrack straight to each "|").
 _FILLER = re.compile(
-    rb"(?:[^\r\n]{0,64}?\|[ \t]?)?[ \t]*(?:[-=~|*#_.+]*|[A-Za-z][\w-]{0,24}[ \t]*:[^\r\n]{0,120})"
+    rb"(?:|[^\r\n]{0,64}\|[ \t]?)[ \t]*(?:[-=~|*#_.+]*|[A-Za-z][\w-]{0,24}[ \t]*:[^\r\n]{0,120})"
     rb"[ \t]*\r?\n"
 )
+# How a filler line can start: with its own first byte, or with a prefix ending in "|".
+_FILLER_FIRST = frozenset(b" \t\r\n-=~|*#_.+ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _ARROW = re.compile(rb"<-{2,}|-{2,}>")
 _ENGLISH_IN = ("received", "receive", "recv", "rcv", "readfrom", "incoming", "inbound")
 # Not "transmit": wvp logs from its Java package `gb28181.transmit` whatever the direction.
 _ENGLISH_OUT = ("sent", "send", "snd", "transmitting", "writeto", "outgoing", "outbound")
+# A byte that continues a word: an English direction word counts only as a whole word.
+_WORD_BYTE = rb"[_0-9a-z\x80-\xff]"
 
 
 @dataclass(frozen=True, slots=True)
 class _Words:
     """The direction words of one encoding, prepared once per source.
 
-    Found with `rfind` rather than one case-insensitive alternation: on the short spans
-    searched, a dozen substring searches in C beat the regex engine by far.
+    The word nearest before the end of a span is the first one in the span reversed, so
+    one forward search over the reversed, ASCII-lowered span finds it: the search skips
+    to the bytes that end a word (a C loop over a byte set) and stops at the wrapper's
+    word, which loggers put near the start line. Every word is spelled backwards in the
+    pattern, English words with their whole-word tests (no word byte on either side).
     """
 
-    english: tuple[tuple[bytes, Direction], ...]
-    chinese: tuple[tuple[bytes, Direction], ...]
+    reversed_words: re.Pattern[bytes]
 
     @classmethod
     def for_encoding(cls, encoding: str) -> _Words:
-        english = tuple((w.encode(), Direction.IN) for w in _ENGLISH_IN) + tuple(
-            (w.encode(), Direction.OUT) for w in _ENGLISH_OUT
-        )
-        chinese = (
-            ("接收".encode(encoding), Direction.IN),
-            ("发送".encode(encoding), Direction.OUT),
-        )
-        return cls(english, chinese)
+        def backwards(words: tuple[str, ...], whole: bool, mark: bytes) -> list[bytes]:
+            spelled = []
+            for word in words:
+                raw = word.encode(encoding).lower()
+                test = rb"(?<!%s.{%d})(?!%s)" % (_WORD_BYTE, len(raw), _WORD_BYTE)
+                spelled.append(re.escape(raw[::-1]) + (test if whole else b"") + mark)
+            return spelled
+
+        # Incoming words end in an empty group, so `lastindex` tells the two apart. Every
+        # alternative starts with a literal byte, which lets the search skip ahead.
+        incoming = backwards(_ENGLISH_IN, True, b"()") + backwards(("接收",), False, b"()")
+        outgoing = backwards(_ENGLISH_OUT, True, b"") + backwards(("发送",), False, b"")
+        return cls(re.compile(b"|".join(incoming + outgoing), re.DOTALL))
 
     def direction(self, data: bytes, start: int, end: int) -> Direction | None:
         """The direction named nearest before `end` in data[start:end], if any."""
-        span = data[start:end]
-        folded = span.lower()  # ASCII only; Chinese words are looked for in `span`
-        best, found = -1, None
-        for word, direction in self.english:
-            at = _last_word(folded, word)
-            if at > best:
-                best, found = at, direction
-        for word, direction in self.chinese:
-            at = span.rfind(word)
-            if at > best:
-                best, found = at, direction
-        return found if found is not None else _arrow_direction(data, start, end)
-
-
-def _last_word(text: bytes, word: bytes) -> int:
-    """Where `word` last stands in `text` as a whole word (not inside another), or -1."""
-    end = len(text)
-    while (at := text.rfind(word, 0, end)) >= 0:
-        after = at + len(word)
-        if (at == 0 or not _is_word_byte(text[at - 1])) and (
-            after == len(text) or not _is_word_byte(text[after])
-        ):
-            return at
-        end = at + len(word) - 1
-    return -1
-
-
-def _is_word_byte(byte: int) -> bool:
-    return byte == 95 or 48 <= byte <= 57 or 97 <= byte <= 122 or byte >= 128
+        found = self.reversed_words.search(data[start:end].lower()[::-1])
+        if found is None:
+            return _arrow_direction(data, start, end)
+        return Direction.IN if found.lastindex else Direction.OUT
 
 
 def _arrow_direction(data: bytes, start: int, end: int) -> Direction | None:
@@ -181,19 +185,30 @@ class SipParser:
         events: list[Event] = []
         ignored = 0
         prev_end = 0
-        starts = list(_starts(data, end))
-        for index, match in enumerate(starts):
-            line_start = data.rfind(b"\n", 0, match.begin) + 1
-            is_last = index + 1 == len(starts)
-            limit = end if is_last else data.rfind(b"\n", 0, starts[index + 1].begin) + 1
-            block_end, terminated = _header_block_end(data, match.end, limit)
-            if is_last and not terminated and not final and not _complete(data, match, block_end):
+        starts = _starts(data, end)
+        last = len(starts) - 1
+        for index, start in enumerate(starts):
+            begin, line_end, line_start = start[0], start[1], start[2]
+            limit = end if index == last else starts[index + 1][2]
+            first = data.find(b"\n", line_end, limit) + 1
+            if first:
+                cap = first + _MAX_HEADER_BLOCK if limit - first > _MAX_HEADER_BLOCK else limit
+                block = _HEADER_BLOCK.match(data, first, cap)
+                block_end = block.end() if block else first
+                headers = block.groups() if block else _NO_HEADERS
+            else:
+                block_end, headers = limit, _NO_HEADERS
+            if index == last and block_end >= limit and not final and None in headers:
+                # Still being written: neither ended by a line that is not a header nor
+                # already holding every header (loggers such as gosip and Asterisk write no
+                # blank line after the headers, so their last message must not wait for
+                # the next one).
                 return Parsed(events, _window_start(data, prev_end, line_start), 0, ignored)
-            direction = self._direction(data, prev_end, line_start, match.begin)
-            if direction is None and self._require_wrapper:
+            direction = self._direction(data, prev_end, line_start, begin)
+            if direction is None:
                 ignored += 1
             else:
-                events.append(self._event(data, match, block_end, direction))
+                events.append(self._event(start, headers, direction))
             prev_end = block_end
         consumed = end if final else max(prev_end, _window_start(data, prev_end, end))
         return Parsed(events, consumed, 0, ignored)
@@ -201,6 +216,7 @@ class SipParser:
     def _direction(
         self, data: bytes, prev_end: int, line_start: int, start: int
     ) -> Direction | None:
+        """The message's direction; None when the source requires a wrapper and none is."""
         if self._require_wrapper:
             # The wrapper must be the line right before the message (or its own prefix).
             previous = data.rfind(b"\n", 0, max(line_start - 1, 0)) + 1
@@ -208,57 +224,34 @@ class SipParser:
         found = self._words.direction(data, _preamble_start(data, prev_end, line_start), start)
         return Direction.UNKNOWN if found is None else found
 
-    def _event(
-        self, data: bytes, start: _Start, block_end: int, direction: Direction | None
-    ) -> Event:
-        lo, hi = start.end, block_end
-        code = start.code
+    def _event(self, start: _Start, headers: _Headers, direction: Direction) -> Event:
+        cseq, call_id, from_user, to_user = headers
+        code = start[3]
         if code is None:
-            kind, method, reason = Kind.REQUEST, start.method, b""
+            kind, method, code_text, reason = Kind.REQUEST, start[5], "", ""
         else:
-            kind, method, reason = Kind.RESPONSE, _header(_CSEQ, data, lo, hi), start.reason
+            kind, method = Kind.RESPONSE, cseq or b""
+            code_text = _CODE_TEXT.get(code) or code.decode("ascii")
+            reason = start[4].decode(self._encoding, "replace").strip()
         return Event(
             kind,
-            direction=direction or Direction.UNKNOWN,
-            method=method.decode("ascii").upper(),
-            code=code.decode("ascii") if code else "",
-            reason=(reason or b"").decode(self._encoding, "replace").strip(),
-            call_id=_header(_CALL_ID, data, lo, hi).decode("ascii", "replace"),
-            from_user=_header(_FROM, data, lo, hi).decode("ascii", "replace"),
-            to_user=_header(_TO, data, lo, hi).decode("ascii", "replace"),
+            direction,
+            _METHOD_TEXT.get(method) or method.decode("ascii").upper(),
+            code_text,
+            reason,
+            call_id.decode("ascii", "replace") if call_id else "",
+            from_user.decode("ascii", "replace") if from_user else "",
+            to_user.decode("ascii", "replace") if to_user else "",
         )
 
 
-def _header(pattern: re.Pattern[bytes], data: bytes, lo: int, hi: int) -> bytes:
-    """The first group of a header pattern within data[lo:hi], or b""."""
-    found = pattern.search(data, lo, hi)
-    return found.group(1) if found else b""
+# The text of the usual methods and codes, looked up rather than decoded per message.
+_METHOD_TEXT = {method.encode(): method for method in SIP_METHODS}
+_CODE_TEXT = {f"{code:03d}".encode(): f"{code:03d}" for code in range(1000)}
 
-
-def _header_block_end(data: bytes, start: int, limit: int) -> tuple[int, bool]:
-    """Where the header block after a start line ending at `start` ends, and whether a
-    line that is not a header (a blank line, a log line, a body) ended it.
-
-    The block never runs past `limit` (the next message, or the end of the data) nor past
-    the header size limit.
-    """
-    first = data.find(b"\n", start, limit) + 1
-    if first == 0:
-        return limit, False
-    cap = min(limit, first + _MAX_HEADER_BLOCK)
-    run = _HEADER_RUN.match(data, first, cap)
-    block_end = run.end() if run else first
-    return block_end, block_end < limit
-
-
-def _complete(data: bytes, start: _Start, block_end: int) -> bool:
-    """Whether a message not yet ended by a blank line already has its key headers.
-
-    Loggers without a blank line after the headers (gosip, Asterisk) would otherwise keep
-    their last message waiting for the next one.
-    """
-    lo = start.end
-    return all(p.search(data, lo, block_end) for p in (_CSEQ, _CALL_ID, _FROM, _TO))
+# What a header block read: CSeq method, Call-ID, From user, To user (None: not there).
+_Headers = tuple[bytes | None, ...]
+_NO_HEADERS: _Headers = (None, None, None, None)
 
 
 def _preamble_start(data: bytes, floor: int, line_start: int) -> int:
@@ -271,11 +264,15 @@ def _preamble_start(data: bytes, floor: int, line_start: int) -> int:
     """
     position = line_start
     while position > floor and line_start - position < _WINDOW:
-        previous = max(data.rfind(b"\n", floor, position - 1) + 1, floor)
-        filler = _FILLER.match(data, previous, position) is not None
+        previous = data.rfind(b"\n", floor, position - 1) + 1 or floor
+        # A cheap test first, which most log lines fail and every filler line passes:
+        # wrappers tend to start with a timestamp and hold no "|" where a prefix could end.
+        may_be_filler = (
+            data[previous] in _FILLER_FIRST or data.find(b"|", previous, previous + 65) >= 0
+        )
+        if not may_be_filler or _FILLER.match(data, previous, position) is None:
+            return previous
         position = previous
-        if not filler:
-            break
     return position
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: how fast the exporter reads, beside the generic tools (see run.py)."""

@@ -1,0 +1,133 @@
+"""Replay against mtail and grep on one corpus: alternating runs, medians, cross-checked counts.
+
+Owns the one-shot comparison: `sip-log-exporter replay` (responses by code and method,
+requests by method, directions, everything it serves), `mtail --one_shot` with a program
+that counts status lines by code, and `grep -c` for status lines, the floor of what
+scanning the bytes costs. Runs alternate so that a neighbour's load hits every tool alike;
+each tool gets one untimed warm-up run (page cache, first start of its binary).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks import tools
+from benchmarks.corpus import Truth
+
+MTAIL_PROGRAMS = Path(__file__).resolve().parent / "mtail"
+STATUS_LINE = "^SIP/2\\.0 [0-9][0-9][0-9] "
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    name: str
+    command: list[str]
+    env: dict[str, str] | None = None
+
+
+def tools_for(corpus: Path, mtail: str) -> list[Tool]:
+    return [
+        Tool(
+            "sip-log-exporter replay",
+            [sys.executable, "-m", "exporter", "replay", str(corpus)],
+            tools.exporter_env(),
+        ),
+        Tool(
+            "mtail --one_shot",
+            [
+                mtail,
+                "--one_shot",
+                "--one_shot_format=prometheus",
+                "--progs",
+                str(MTAIL_PROGRAMS),
+                "--logs",
+                str(corpus),
+                "--logtostderr",
+            ],
+        ),
+        Tool("grep -c", ["grep", "-c", STATUS_LINE, str(corpus)]),
+    ]
+
+
+_SAMPLE = re.compile(r"^(\w+)(?:\{(.*)\})? (\S+)$", re.MULTILINE)
+_LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+
+
+def samples(text: str, name: str) -> Iterable[tuple[dict[str, str], float]]:
+    """The `name` samples of a Prometheus text exposition: labels (as written) and value.
+    Read with a pattern so that the harness needs no package of its own."""
+    for found in _SAMPLE.finditer(text):
+        if found[1] == name:
+            yield dict(_LABEL.findall(found[2] or "")), float(found[3])
+
+
+def ours(text: str) -> tuple[Counter[tuple[str, str, str]], Counter[tuple[str, str]]]:
+    """Responses by (direction, method, code) and requests by (direction, method)."""
+    responses: Counter[tuple[str, str, str]] = Counter()
+    requests: Counter[tuple[str, str]] = Counter()
+    for labels, value in samples(text, "sip_responses_total"):
+        if value:
+            responses[(labels["direction"], labels["method"], labels["code"])] += int(value)
+    for labels, value in samples(text, "sip_requests_total"):
+        if value:
+            requests[(labels["direction"], labels["method"])] += int(value)
+    return responses, requests
+
+
+def mtails(text: str) -> Counter[str]:
+    return Counter(
+        {labels["code"]: int(value) for labels, value in samples(text, "sip_responses_total")}
+    )
+
+
+def check(outputs: dict[str, bytes], truth: Truth) -> dict[str, bool]:
+    """Whether every tool found what the generator wrote."""
+    responses, requests = ours(outputs["sip-log-exporter replay"].decode())
+    by_code: Counter[str] = Counter()
+    for (_, _, code), count in responses.items():
+        by_code[code] += count
+    return {
+        "ours_responses_equal_truth": responses == truth.responses,
+        "ours_requests_equal_truth": requests == truth.requests,
+        "ours_codes_equal_mtail": by_code == mtails(outputs["mtail --one_shot"].decode()),
+        "mtail_codes_equal_truth": mtails(outputs["mtail --one_shot"].decode()) == truth.codes(),
+        "grep_count_equals_truth": int(outputs["grep -c"]) == truth.codes().total(),
+    }
+
+
+def compare(
+    corpus: Path, truth: Truth, mtail: str, runs: int, say: Callable[[str], None]
+) -> dict[str, object]:
+    """Time every tool `runs` times, alternating, and check their counts."""
+    contenders = tools_for(corpus, mtail)
+    outputs = {tool.name: tools.timed(tool.command, tool.env).stdout for tool in contenders}
+    correct = check(outputs, truth)
+    walls: dict[str, list[float]] = {tool.name: [] for tool in contenders}
+    cpus: dict[str, list[float]] = {tool.name: [] for tool in contenders}
+    for run in range(runs):
+        for tool in contenders if run % 2 == 0 else reversed(contenders):
+            result = tools.timed(tool.command, tool.env)
+            walls[tool.name].append(result.wall)
+            cpus[tool.name].append(result.cpu)
+        say(f"  run {run + 1}/{runs}: " + ", ".join(f"{n} {w[-1]:.3f}s" for n, w in walls.items()))
+    ours_median = statistics.median(walls[contenders[0].name])
+    figures = {
+        tool.name: {
+            "command": " ".join(tool.command),
+            "wall_s": walls[tool.name],
+            "cpu_s": cpus[tool.name],
+            "median_wall_s": statistics.median(walls[tool.name]),
+            "median_cpu_s": statistics.median(cpus[tool.name]),
+            "lines_per_s": truth.lines / statistics.median(walls[tool.name]),
+            "mb_per_s": truth.bytes / 1e6 / statistics.median(walls[tool.name]),
+            "time_vs_replay": statistics.median(walls[tool.name]) / ours_median,
+        }
+        for tool in contenders
+    }
+    return {"tools": figures, "correct": correct}

@@ -1,0 +1,44 @@
+"""The benchmark harness keeps working: every tool counts what the generator wrote.
+
+It checks correctness only; speed is the benchmark's business (benchmarks/run.py), never a
+timed test's.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support import REPO
+
+
+def test_the_quick_benchmark_counts_exactly_the_ground_truth_with_every_tool(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "latest.json"
+    result = subprocess.run(
+        [sys.executable, "benchmarks/run.py", "--quick", "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr[-4000:]
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["correct"] == {
+        "ours_responses_equal_truth": True,
+        "ours_requests_equal_truth": True,
+        "ours_codes_equal_mtail": True,
+        "mtail_codes_equal_truth": True,
+        "grep_count_equals_truth": True,
+        "follow_counts_equal_truth": True,
+    }
+    assert set(figures["one_shot"]["tools"]) == {
+        "sip-log-exporter replay",
+        "mtail --one_shot",
+        "grep -c",
+    }
+    assert {"sustained", "freshness", "metrics", "machine", "corpus"} <= set(figures)
