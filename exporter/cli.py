@@ -22,10 +22,11 @@ from exporter import __version__, contract
 from exporter.app import load_catalog, replay
 from exporter.catalog import Catalog, CatalogError
 from exporter.collector import View, families, info_rows
-from exporter.config import Config, ConfigError, SourceConfig, check_profiles, parse_config
+from exporter.config import Config, SourceConfig, check_profiles, parse_config
 from exporter.explain import explain
 from exporter.exposition import Exposition
 from exporter.formats.options import FORMAT_NAMES, SipOptions
+from exporter.validation import ConfigError
 
 log = logging.getLogger("exporter")
 

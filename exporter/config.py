@@ -15,8 +15,6 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from exporter.events import SIP_METHODS, Direction
 from exporter.formats.options import (
     FORMAT_NAMES,
@@ -28,6 +26,7 @@ from exporter.formats.options import (
     SipOptions,
     WvpOptions,
 )
+from exporter.validation import Checker, ConfigError, kind, load_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,19 +62,6 @@ class Config:
     max_series_per_metric: int = 10000
 
 
-class ConfigError(Exception):
-    """Everything wrong with a config file, one line per problem."""
-
-    def __init__(self, filename: str, problems: list[tuple[str, str]]) -> None:
-        self.filename = filename
-        self.problems = tuple(problems)
-        lines = [
-            f"{filename}: {key}: {message}" if key else f"{filename}: {message}"
-            for key, message in problems
-        ]
-        super().__init__("\n".join(lines))
-
-
 _TOP_KEYS = {
     "checkpoint", "poll_interval", "max_line_bytes", "rotate_wait", "flush_after",
     "catalog", "precreate", "max_series_per_metric", "sources",
@@ -95,14 +81,8 @@ _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
-class _Checker:
-    """Collects problems while reading values, so that all are reported at once."""
-
-    def __init__(self) -> None:
-        self.problems: list[tuple[str, str]] = []
-
-    def fail(self, key: str, message: str) -> None:
-        self.problems.append((key, message))
+class _Checker(Checker):
+    """Reads this file's values, collecting problems so that all are reported at once."""
 
     def keys(self, where: str, mapping: Mapping[str, Any], allowed: Collection[str]) -> None:
         for key in mapping:
@@ -118,7 +98,7 @@ class _Checker:
             return {}
         if isinstance(value, dict):
             return value
-        self.fail(key, f"expected a mapping of keys, got {_kind(value)}")
+        self.fail(key, f"expected a mapping of keys, got {kind(value)}")
         return {}
 
     def duration(self, key: str, value: object, default: float) -> float:
@@ -140,20 +120,12 @@ class _Checker:
         self.fail(key, f"{value!r} is not a whole number of at least {minimum}")
         return default
 
-    def boolean(self, key: str, value: object, default: bool) -> bool:
-        if value is None:
-            return default
-        if isinstance(value, bool):
-            return value
-        self.fail(key, f"{value!r} is not true or false")
-        return default
-
     def string(self, key: str, value: object, default: str | None = None) -> str | None:
         if value is None:
             return default
         if isinstance(value, str) and value:
             return value
-        self.fail(key, f"expected a non-empty string, got {_kind(value)}")
+        self.fail(key, f"expected a non-empty string, got {kind(value)}")
         return default
 
     def strings(self, key: str, value: object, default: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -163,7 +135,7 @@ class _Checker:
             value = [value]
         if isinstance(value, list) and all(isinstance(v, (str, int)) for v in value):
             return tuple(str(v) for v in value)
-        self.fail(key, f"expected a list of strings, got {_kind(value)}")
+        self.fail(key, f"expected a list of strings, got {kind(value)}")
         return default
 
     def choice(self, key: str, value: object, choices: Collection[str], default: str) -> str:
@@ -175,21 +147,9 @@ class _Checker:
         return default
 
 
-def _kind(value: object) -> str:
-    names: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string"}
-    return names.get(type(value), repr(value))
-
-
 def parse_config(text: str, filename: str) -> Config:
     """Validate a config file's text; raise `ConfigError` listing every problem."""
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError(
-            filename, [("", f"{where}not valid YAML ({getattr(error, 'problem', error)})")]
-        ) from None
+    document = load_yaml(text, filename)
     check = _Checker()
     top = check.mapping("(top level)", document)
     check.keys("", top, _TOP_KEYS)
@@ -269,7 +229,7 @@ def _read_sources(check: _Checker, value: object) -> tuple[SourceConfig, ...]:
 
 def _read_source(check: _Checker, where: str, item: object) -> SourceConfig | None:
     if not isinstance(item, dict):
-        check.fail(where, f"expected a mapping with name, paths and format, got {_kind(item)}")
+        check.fail(where, f"expected a mapping with name, paths and format, got {kind(item)}")
         return None
     format_name = check.choice(f"{where}.format", item.get("format"), FORMAT_NAMES, "sip")
     check.keys(f"{where}.", item, _SOURCE_KEYS | _FORMAT_KEYS[format_name])

@@ -19,9 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
-from exporter.config import ConfigError
+from exporter.validation import Checker, ConfigError, kind, load_yaml
 
 # Client certificate policies this exporter can enforce (Python's TLS always verifies a
 # certificate it asks for).
@@ -76,20 +74,14 @@ class WebConfig:
     auth_excluded_paths: frozenset[str] = frozenset()
 
 
-class _Checker:
-    """Collects problems while reading values, so that all are reported at once."""
-
-    def __init__(self) -> None:
-        self.problems: list[tuple[str, str]] = []
-
-    def fail(self, key: str, message: str) -> None:
-        self.problems.append((key, message))
+class _Checker(Checker):
+    """Reads this file's values, collecting problems so that all are reported at once."""
 
     def mapping(self, key: str, value: object, allowed: tuple[str, ...]) -> dict[str, Any]:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.fail(key, f"expected a mapping, got {_kind(value)}")
+            self.fail(key, f"expected a mapping, got {kind(value)}")
             return {}
         prefix = f"{key}." if key else ""
         for name in value:
@@ -105,7 +97,7 @@ class _Checker:
             return None
         if isinstance(value, str) and value.strip():
             return value.strip()
-        self.fail(key, f"expected a non-empty string, got {_kind(value)}")
+        self.fail(key, f"expected a non-empty string, got {kind(value)}")
         return None
 
     def texts(self, key: str, value: object) -> tuple[str, ...]:
@@ -113,7 +105,7 @@ class _Checker:
             return ()
         if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
             return tuple(value)
-        self.fail(key, f"expected a list of non-empty strings, got {_kind(value)}")
+        self.fail(key, f"expected a list of non-empty strings, got {kind(value)}")
         return ()
 
     def choice(self, key: str, value: object, choices: tuple[str, ...], default: str) -> str:
@@ -124,30 +116,10 @@ class _Checker:
         self.fail(key, f"{value!r} is not one of: {', '.join(choices)}")
         return default
 
-    def boolean(self, key: str, value: object, default: bool) -> bool:
-        if value is None:
-            return default
-        if isinstance(value, bool):
-            return value
-        self.fail(key, f"{value!r} is not true or false")
-        return default
-
-
-def _kind(value: object) -> str:
-    names: dict[type, str] = {dict: "a mapping", list: "a list", str: "a string"}
-    return names.get(type(value), repr(value))
-
 
 def parse_web_config(text: str, filename: str) -> WebConfig:
     """Validate a web config file's text; raise `ConfigError` listing every problem."""
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError(
-            filename, [("", f"{where}not valid YAML ({getattr(error, 'problem', error)})")]
-        ) from None
+    document = load_yaml(text, filename)
     check = _Checker()
     top = check.mapping("", document, _TOP_KEYS)
     folder = os.path.dirname(filename)
@@ -245,7 +217,7 @@ def _read_headers(check: _Checker, value: object) -> tuple[tuple[str, str], ...]
         if given is None or given == "":
             continue  # blank: the header is not set
         if not isinstance(given, str) or "\n" in given or "\r" in given:
-            check.fail(key, f"expected a one-line string, got {_kind(given)}")
+            check.fail(key, f"expected a one-line string, got {kind(given)}")
         elif HEADERS[name] and given not in HEADERS[name]:
             check.fail(key, f"{given!r} is not one of: {', '.join(HEADERS[name])}")
         else:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import bcrypt
 
-from exporter.config import ConfigError
+from exporter.validation import ConfigError
 from exporter.webconfig import TlsSettings, WebConfig, parse_web_config
 
 log = logging.getLogger(__name__)

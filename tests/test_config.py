@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from exporter.config import ConfigError, parse_config
+from exporter.config import parse_config
 from exporter.formats.options import JsonOptions, SipOptions
+from exporter.validation import ConfigError
 from tests.support import REPO
 
 

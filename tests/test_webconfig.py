@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from exporter.config import ConfigError
+from exporter.validation import ConfigError
 from exporter.webconfig import TlsSettings, WebConfig, parse_web_config
 from tests.support import REPO
 
