@@ -38,7 +38,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.sipmsg import request, response
-from tests.support import Exporter, free_port, running_exporter, wait_until
+from tests.support import Exporter, free_port, running_exporter, stop_process, wait_until
 from tests.test_dashboards import (
     PROMETHEUS_SERIES,
     UIDS,
@@ -271,12 +271,7 @@ def running_prometheus(
         assert process.poll() is None, f"Prometheus exited:\n{prometheus.output()}"
         yield prometheus
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def wait_for_warm_up(prometheus: Prometheus) -> float:
