@@ -158,9 +158,15 @@ class Service:
 
     def _status(self) -> list[SourceStatus]:
         view, files = self._reader.view(), self._reader.files()
+        profiles = self._reader.profiles()
         return [
             SourceStatus(
-                s.name, format_name(s), s.paths, files.get(s.name, ()), view.gauges[s.name]
+                s.name,
+                format_name(s),
+                s.paths,
+                files.get(s.name, ()),
+                view.gauges[s.name],
+                profiles.get(s.name, ""),
             )
             for s in self._loaded.config.sources
             if s.name in view.gauges

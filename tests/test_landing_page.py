@@ -194,6 +194,7 @@ def test_the_page_in_a_browser_shows_codes_sources_and_switches_language(fed: Fe
         assert shown["301"][6] == "设备不在线"  # the platform profile's meaning of 301
         (source_row,) = browser.evaluate(SOURCES)
         assert source_row[0] == "wvp" and source_row[4] == "正常跟踪" and source_row[5] == "0"
+        assert (source_row[1], source_row[2]) == ("sip", "gb28181-platform")
         assert str(fed.hostile_file) in source_row[3]  # shown as text
         assert browser.evaluate("document.querySelectorAll('img, script').length") == 0
         links = browser.evaluate("[...document.querySelectorAll('a')].map(a => a.pathname)")
