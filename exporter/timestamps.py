@@ -10,10 +10,13 @@ earlier dated line of the same file. Stamps without a zone are read in the zone 
 stamps without a year in the year given.
 
 A stamp counts only where a record can start: in the first bytes of a line (after a log
-pattern's `[`, a supervisor's `15|wvp-pro | `, a JSON `{"ts":"`), on a sipdump `time:`
-line, or at the end of a siptrace wrapper. A stamp that looks like one but names no
-instant (`2024-13-45 …`, a time of day before any date) is returned as a reason, so that
-the records after it are counted as skipped instead of being placed at a guessed time.
+pattern's `[`, a supervisor's `15|wvp-pro | `, a JSON `{"ts":"`), a syslog stamp only at
+the line's start, and never on a line that starts like a header (`Date: 2024-05-02T…` in
+a SIP message, sipdump's `date: Thu May  2 10:22:00 2024`: both inside a record),
+on a sipdump `time:` line, or at the end of a siptrace wrapper. A stamp that looks like
+one but names no instant (`2024-13-45 …`, a time of day before any date) is returned as a
+reason, so that the records after it are counted as skipped instead of being placed at a
+guessed time.
 Pure: no I/O, no clock.
 """
 
@@ -42,7 +45,8 @@ _TIME_OF_DAY = (
 # start, so the engine tests a few bytes per line.
 _STAMP_LINE = re.compile(
     rb"^(?:"
-    + rb"[^\r\n]{0,%d}?(?<![\d.:])(?:%s|%s)" % (_PREFIX_BYTES, _DATE_TIME, _SYSLOG)
+    + rb"(?![A-Za-z][\w-]{0,30}[ \t]*:)[^\r\n]{0,%d}?(?<![\d.:])%s" % (_PREFIX_BYTES, _DATE_TIME)
+    + rb"|(?:[^\r\n|]{0,%d}\|[ \t]?)?%s" % (_PREFIX_BYTES, _SYSLOG)
     + rb"|"
     + _EPOCH
     + rb"|(?=(?:send|recv) )"

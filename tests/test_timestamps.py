@@ -131,6 +131,8 @@ def test_yearless_stamps_take_the_year_given() -> None:
     [
         b"Via: SIP/2.0/UDP 192.168.1.198:5060;rport=5060;branch=z9hG4bK-3539\n",
         b"Date: Sat, 13 Nov 2010 23:29:00 GMT\n",
+        b"Date: 2024-05-02T10:11:11\n",
+        b"date: Thu May  2 10:22:00 2024\n",
         b"CSeq: 8330 INVITE\n",
         b"x" * 70 + b" 2024-01-08 11:35:49.501 deep inside a line\n",
     ],
