@@ -19,8 +19,12 @@ from exporter.data import builtin_catalog_text
 from exporter.steps import StepCounts
 from exporter.tally import Labels
 from exporter.timestamps import NO_DATE, NO_STAMP, TimeSettings
-from tests.formatcheck import EXPECTED
 from tests.support import FIXTURES
+
+# Before the import, as the format tests do, so that its checks keep their rewritten asserts.
+pytest.register_assert_rewrite("tests.formatcheck")
+
+from tests.formatcheck import EXPECTED  # noqa: E402
 
 CATALOG = Catalog.from_yaml(builtin_catalog_text())
 SETTINGS = TimeSettings(UTC, 2024)
