@@ -16,11 +16,11 @@ parser leaves is carried into the next block.
 from __future__ import annotations
 
 import gzip
+import io
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import IO, cast
 
 from exporter import contract
 from exporter.app import labeler_for, precreate
@@ -46,6 +46,7 @@ class Outcome:
     records: int = 0
     malformed: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
     earliest: float | None = None
     latest: float | None = None
 
@@ -57,13 +58,13 @@ class Outcome:
 Progress = Callable[[int, int, int], None]  # files done, bytes done, records
 
 
-def open_log(path: str) -> tuple[IO[bytes], IO[bytes]]:
+def open_log(path: str) -> tuple[io.BufferedIOBase, io.BufferedIOBase]:
     """The file's bytes (decompressed when it is gzip) and the raw file, whose position
     tells how far the reading has gone."""
     raw = open(path, "rb")  # noqa: SIM115 -- closed by the caller, with the stream
     if raw.read(2) == b"\x1f\x8b":
         raw.seek(0)
-        return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")), raw
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
     raw.seek(0)
     return raw, raw
 
@@ -156,13 +157,20 @@ def read_logs(
     done = 0
     for number, path in enumerate(paths):
         reader = _FileReader(make_parser(source.format), labeler, settings, outcome)
-        stream, raw = open_log(path)
-        with stream, raw:
-            while block := stream.read(BLOCK):
-                reader.feed(block)
-                if progress is not None:
-                    progress(number, done + raw.tell(), outcome.records)
-            reader.feed(b"", final=True)
+        try:
+            stream, raw = open_log(path)
+            with stream, raw:
+                # read1: what is decompressed so far, so that a truncated .gz yields
+                # everything before the damage before it raises.
+                while block := stream.read1(BLOCK):
+                    reader.feed(block)
+                    if progress is not None:
+                        progress(number, done + raw.tell(), outcome.records)
+        except (OSError, EOFError) as error:
+            # A damaged or truncated .gz (one still being compressed): what was read of it
+            # counts, the rest is reported.
+            outcome.errors.append(f"{path}: {error}")
+        reader.feed(b"", final=True)
         done += os.path.getsize(path)
         outcome.files = number + 1
         if progress is not None:

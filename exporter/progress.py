@@ -83,6 +83,8 @@ def summary(outcome: Outcome, zone: tzinfo | None, written: str) -> str:
     lines.append(f"backfill: skipped {skipped} record(s)")
     for reason, number in sorted(outcome.skipped.items()):
         lines.append(f"backfill:   {number} after {reason}")
+    for error in outcome.errors:
+        lines.append(f"backfill: could not read all of {error}")
     if outcome.malformed:
         lines.append(f"backfill: {outcome.malformed} malformed record(s) not counted")
     if counts.dropped:

@@ -177,6 +177,20 @@ def test_on_a_terminal_a_progress_bar_shows_files_bytes_records_rate_and_time_le
     assert "left 0:00:00" in shown
 
 
+def test_a_truncated_gzip_file_is_reported_and_what_was_read_of_it_counts(
+    tmp_path: Path,
+) -> None:
+    whole = gzip.compress(at(DAY, response(503)).encode() * 200)
+    damaged = tmp_path / "wvp.log.1.gz"
+    damaged.write_bytes(whole[: len(whole) // 2])
+    result = backfill(str(damaged), "--output", str(tmp_path / "out"), "--timezone", "UTC")
+    assert result.returncode == 0, result.stderr
+    assert f"could not read all of {damaged}: " in result.stdout
+    counted = re.search(r"(\d+) record\(s\) counted", result.stdout)
+    assert counted is not None
+    assert 0 < int(counted[1]) < 200
+
+
 def test_an_unknown_timezone_is_a_usage_error(tmp_path: Path) -> None:
     log = tmp_path / "a.log"
     log.write_text(response(503), encoding="utf-8")
