@@ -21,6 +21,7 @@ from pathlib import Path
 from exporter import __version__, contract
 from exporter.app import load_catalog, replay
 from exporter.catalog import Catalog, CatalogError
+from exporter.cli_backfill import add_backfill_command, run_backfill
 from exporter.collector import View, families, info_rows
 from exporter.config import Config, SourceConfig, check_profiles, parse_config
 from exporter.explain import explain
@@ -94,20 +95,26 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("file")
     replay_cmd = commands.add_parser("replay", help="read logs once and print the metrics")
-    replay_cmd.add_argument("files", nargs="+", metavar="FILE")
-    replay_cmd.add_argument(
+    _source_flags(replay_cmd, "replay")
+    add_backfill_command(commands, _source_flags)
+    commands.add_parser("demo", parents=[web], help="run the exporter on a generated live log")
+    return parser
+
+
+def _source_flags(command: argparse.ArgumentParser, name: str) -> None:
+    """The flags that say how to read the files given: a config's source, or a format."""
+    command.add_argument("files", nargs="+", metavar="FILE")
+    command.add_argument(
         "--config.file",
         dest="replay_config",
         metavar="FILE",
         help="take format and settings from this config's source",
     )
-    replay_cmd.add_argument("--source", help="which source of --config.file (default: first)")
-    replay_cmd.add_argument("--format", choices=sorted(FORMAT_NAMES), default=None)
-    replay_cmd.add_argument("--encoding", default="utf-8")
-    replay_cmd.add_argument("--profile", default=None, help="catalog profile of the codes")
-    replay_cmd.add_argument("--name", default="replay", help="the source label (default replay)")
-    commands.add_parser("demo", parents=[web], help="run the exporter on a generated live log")
-    return parser
+    command.add_argument("--source", help="which source of --config.file (default: first)")
+    command.add_argument("--format", choices=sorted(FORMAT_NAMES), default=None)
+    command.add_argument("--encoding", default="utf-8")
+    command.add_argument("--profile", default=None, help="catalog profile of the codes")
+    command.add_argument("--name", default=name, help=f"the source label (default {name})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -140,6 +147,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "replay":
         return _replay(args)
+    if args.command == "backfill":
+        config, catalog, source = _source_of(args)
+        return run_backfill(args, config, catalog, source)
     if args.command == "demo":
         return _demo(args)
     if not args.config_file:
@@ -179,6 +189,19 @@ def _load(path: str) -> tuple[Config, Catalog]:
 
 
 def _replay(args: argparse.Namespace) -> int:
+    config, catalog, source = _source_of(args)
+    tally = replay(args.files, source, catalog, config)
+    snapshot = tally.snapshot()
+    seen = {labels[3] for labels in snapshot.counters.get(contract.RESPONSES.name, {})}
+    profile = source.profile or config.default_profile or catalog.default_profile
+    info = info_rows(e for e in catalog.entries(profile) if e.code in seen)
+    shown = families(View(snapshot, {}), info, service=False)
+    sys.stdout.buffer.write(Exposition().render(shown, openmetrics=False))
+    return 0
+
+
+def _source_of(args: argparse.Namespace) -> tuple[Config, Catalog, SourceConfig]:
+    """The config, catalog and source that `replay` and `backfill` read files with."""
     if args.replay_config:
         config, catalog = _load(args.replay_config)
         source = _pick_source(config, args.source, args.replay_config)
@@ -204,14 +227,7 @@ def _replay(args: argparse.Namespace) -> int:
     for path in args.files:
         if not os.path.exists(path):
             raise UsageError(f"{path}: no such file")
-    tally = replay(args.files, source, catalog, config)
-    snapshot = tally.snapshot()
-    seen = {labels[3] for labels in snapshot.counters.get(contract.RESPONSES.name, {})}
-    profile = source.profile or config.default_profile or catalog.default_profile
-    info = info_rows(e for e in catalog.entries(profile) if e.code in seen)
-    shown = families(View(snapshot, {}), info, service=False)
-    sys.stdout.buffer.write(Exposition().render(shown, openmetrics=False))
-    return 0
+    return config, catalog, source
 
 
 def _pick_source(config: Config, name: str | None, path: str) -> SourceConfig:

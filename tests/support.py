@@ -189,8 +189,11 @@ def running_exporter(
 
 
 @contextmanager
-def running_prometheus(binary: str, config: Path, base: Path) -> Iterator[str]:
-    """A real Prometheus with `config`; yields its URL once it answers queries."""
+def running_prometheus(
+    binary: str, config: Path, base: Path, flags: Sequence[str] = ()
+) -> Iterator[str]:
+    """A real Prometheus with `config` and its data in `base`/tsdb (plus any other
+    `flags`); yields its URL once it answers queries."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with (base / "prometheus.log").open("wb") as output:
@@ -200,6 +203,7 @@ def running_prometheus(binary: str, config: Path, base: Path) -> Iterator[str]:
                 f"--config.file={config}",
                 f"--storage.tsdb.path={base / 'tsdb'}",
                 f"--web.listen-address=127.0.0.1:{port}",
+                *flags,
             ],
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -221,11 +225,13 @@ def stop_process(process: subprocess.Popen[Any], timeout: float = 15) -> None:
         process.wait()
 
 
-def query(url: str, expr: str) -> list[float] | None:
-    """The values of an instant query, or None while Prometheus cannot answer."""
+def query(url: str, expr: str, at: float | None = None) -> list[float] | None:
+    """The values of an instant query (evaluated at Unix time `at`, or now), or None while
+    Prometheus cannot answer."""
+    params = {"query": expr} if at is None else {"query": expr, "time": f"{at:.3f}"}
     try:
         with urllib.request.urlopen(
-            f"{url}/api/v1/query?{urllib.parse.urlencode({'query': expr})}", timeout=5
+            f"{url}/api/v1/query?{urllib.parse.urlencode(params)}", timeout=5
         ) as answer:
             result = json.load(answer)["data"]["result"]
     except OSError:

@@ -1,0 +1,187 @@
+"""Backfill: old logs, read once with the times written in them, as Prometheus history.
+
+Owns reading the files (plain or gzip-compressed, put in order by their first readable
+time), cutting each file's bytes where the step of the logged time changes, handing each
+piece to the source's parser, counting its events at that step, and writing the result as
+OpenMetrics text for `promtool tsdb create-blocks-from openmetrics`. A piece after a stamp
+that names no time is parsed too, and its records are counted as skipped, with the reason.
+
+The live parsers are used unchanged: a piece always starts where a record can start (a
+stamped line, see `timestamps`), and pieces change only where the step changes, so a
+parser sees whole records with their wrappers, as when it follows a file. A piece still
+open at the end of a block is parsed as when following (`final=False`), and what the
+parser leaves is carried into the next block.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from exporter import contract
+from exporter.app import labeler_for, precreate
+from exporter.catalog import Catalog
+from exporter.config import Config, SourceConfig
+from exporter.formats import make_parser
+from exporter.formats.base import Parser
+from exporter.labels import Labeler
+from exporter.steps import StepCounts
+from exporter.tally import Tally
+from exporter.timestamps import NO_STAMP, FileClock, TimeSettings, first_time
+
+BLOCK = 1 << 20
+_HEAD = 1 << 16
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a backfill read: the counts per step and what the summary reports."""
+
+    counts: StepCounts
+    files: int = 0
+    records: int = 0
+    malformed: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    earliest: float | None = None
+    latest: float | None = None
+
+    def saw(self, seconds: float) -> None:
+        self.earliest = seconds if self.earliest is None else min(self.earliest, seconds)
+        self.latest = seconds if self.latest is None else max(self.latest, seconds)
+
+
+Progress = Callable[[int, int, int], None]  # files done, bytes done, records
+
+
+def open_log(path: str) -> tuple[io.BufferedIOBase, io.BufferedIOBase]:
+    """The file's bytes (decompressed when it is gzip) and the raw file, whose position
+    tells how far the reading has gone."""
+    raw = open(path, "rb")  # noqa: SIM115 -- closed by the caller, with the stream
+    if raw.read(2) == b"\x1f\x8b":
+        raw.seek(0)
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+    raw.seek(0)
+    return raw, raw
+
+
+def in_time_order(paths: Iterable[str], settings: TimeSettings) -> list[str]:
+    """Files by the first readable time in their head; files without one come last."""
+
+    def key(path: str) -> tuple[bool, float, str]:
+        stream, raw = open_log(path)
+        try:
+            head = stream.read(_HEAD)
+        except (OSError, EOFError):
+            head = b""
+        finally:
+            stream.close()
+            raw.close()
+        seconds = first_time(head, settings)
+        return (seconds is None, seconds or 0.0, path)
+
+    return sorted(paths, key=key)
+
+
+class _FileReader:
+    """One file's pieces, from stamp to stamp, into the step counts."""
+
+    def __init__(self, parser: Parser, labeler: Labeler, settings: TimeSettings, out: Outcome):
+        self._parser = parser
+        self._labeler = labeler
+        self._clock = FileClock(settings)
+        self._out = out
+        self._carry = b""
+        # The step of the current piece, or why its records have no time.
+        self._current: int | str = NO_STAMP
+
+    def feed(self, block: bytes, *, final: bool = False) -> None:
+        data = self._carry + block if self._carry else block
+        end = len(data) if final else data.rfind(b"\n") + 1
+        start = 0
+        counts = self._out.counts
+        for stamp in self._clock.stamps(data, end):
+            if stamp.start < start:
+                continue
+            if stamp.seconds is None:
+                here: int | str = stamp.reason
+            else:
+                here = counts.index(stamp.seconds)
+                self._out.saw(stamp.seconds)
+            if here != self._current:
+                if stamp.start > start:
+                    self._piece(data[start : stamp.start], final=True)
+                start = stamp.start
+                self._current = here
+        rest = data[start:]
+        consumed = self._piece(rest, final=final)
+        self._carry = rest[consumed:]
+
+    def _piece(self, data: bytes, *, final: bool) -> int:
+        parsed = self._parser.parse(data, final=final)
+        self._out.malformed += parsed.malformed
+        if not parsed.events:
+            return parsed.consumed
+        if isinstance(self._current, str):
+            self._out.skipped[self._current] += len(parsed.events)
+            return parsed.consumed
+        self._out.records += len(parsed.events)
+        counted = self._labeler.count(parsed.events)
+        counts = self._out.counts
+        counts.add(contract.RESPONSES.name, counted.responses, self._current)
+        counts.add(contract.REQUESTS.name, counted.requests, self._current)
+        return parsed.consumed
+
+
+def read_logs(
+    paths: list[str],
+    source: SourceConfig,
+    catalog: Catalog,
+    config: Config,
+    settings: TimeSettings,
+    step: int,
+    progress: Progress | None = None,
+) -> Outcome:
+    """Read `paths` (already in order) and count their events at the step of their time."""
+    outcome = Outcome(StepCounts(step, config.max_series_per_metric))
+    labeler = labeler_for(source, catalog, config.default_profile)
+    created = Tally({})
+    precreate(created, config, labeler)
+    outcome.counts.ensure(
+        contract.RESPONSES.name, created.snapshot().counters.get(contract.RESPONSES.name, {})
+    )
+    done = 0
+    for number, path in enumerate(paths):
+        reader = _FileReader(make_parser(source.format), labeler, settings, outcome)
+        try:
+            stream, raw = open_log(path)
+            with stream, raw:
+                # read1: what is decompressed so far, so that a truncated .gz yields
+                # everything before the damage before it raises.
+                while block := stream.read1(BLOCK):
+                    reader.feed(block)
+                    if progress is not None:
+                        progress(number, done + raw.tell(), outcome.records)
+        except (OSError, EOFError) as error:
+            # A damaged or truncated .gz (one still being compressed): what was read of it
+            # counts, the rest is reported.
+            outcome.errors.append(f"{path}: {error}")
+        reader.feed(b"", final=True)
+        done += os.path.getsize(path)
+        outcome.files = number + 1
+        if progress is not None:
+            progress(number + 1, done, outcome.records)
+    return outcome
+
+
+def write_openmetrics(counts: StepCounts, path: str) -> None:
+    """The history as an OpenMetrics file, written whole and then renamed into place."""
+    partial = path + ".partial"
+    with open(partial, "w", encoding="utf-8", newline="\n") as out:
+        for chunk in counts.openmetrics():
+            out.write(chunk)
+    os.replace(partial, path)

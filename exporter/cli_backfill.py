@@ -1,0 +1,106 @@
+"""The `backfill` subcommand: its flags, its settings, its run, and what it prints.
+
+Owns the subcommand's flags, turning them into time settings (`--timezone`, `--year`,
+`--step`), running a backfill into `--output`, and telling the person what to do next:
+the promtool command and the move of its blocks into Prometheus (README: Backfill).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from exporter.backfill import in_time_order, read_logs, write_openmetrics
+from exporter.catalog import Catalog
+from exporter.config import Config, SourceConfig
+from exporter.progress import ProgressBar, summary
+from exporter.timestamps import TimeSettings
+
+OPENMETRICS_FILE = "backfill.om"
+BLOCKS_FOLDER = "blocks"
+
+
+class BackfillUsageError(ValueError):
+    """A backfill flag the user can fix."""
+
+
+def zone_named(name: str) -> tzinfo | None:
+    """The zone `--timezone` names; None for the machine's local zone."""
+    if name.lower() == "local":
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BackfillUsageError(
+            f"--timezone {name!r}: not a time zone (use local, UTC, or a name such as "
+            "Asia/Shanghai)"
+        ) from None
+
+
+def add_backfill_command(
+    commands: Any, source_flags: Callable[[argparse.ArgumentParser, str], None]
+) -> None:
+    """The `backfill` subcommand and its flags, beside the source flags it shares with
+    `replay`."""
+    backfill_cmd = commands.add_parser(
+        "backfill",
+        help="turn old logs (plain or .gz) into OpenMetrics history for promtool",
+    )
+    source_flags(backfill_cmd, "backfill")
+    backfill_cmd.add_argument(
+        "--output", required=True, metavar="DIR", help="folder for backfill.om (and blocks/)"
+    )
+    backfill_cmd.add_argument(
+        "--step", type=int, default=60, metavar="SECONDS", help="sample step (default 60)"
+    )
+    backfill_cmd.add_argument(
+        "--timezone",
+        default="local",
+        metavar="ZONE",
+        help="zone of stamps that name none, e.g. UTC, Asia/Shanghai (default: local)",
+    )
+    backfill_cmd.add_argument(
+        "--year",
+        type=int,
+        default=None,
+        help="year of yearless (syslog) stamps (default: this year)",
+    )
+
+
+def run_backfill(
+    args: argparse.Namespace, config: Config, catalog: Catalog, source: SourceConfig
+) -> int:
+    from exporter.cli import UsageError
+
+    if args.step < 1:
+        raise UsageError("--step: must be at least 1 second")
+    try:
+        zone = zone_named(args.timezone)
+    except BackfillUsageError as error:
+        raise UsageError(str(error)) from None
+    settings = TimeSettings(zone, args.year or datetime.now(zone).year)
+    os.makedirs(args.output, exist_ok=True)
+    paths = in_time_order(args.files, settings)
+    bar = ProgressBar(sys.stderr, len(paths), sum(os.path.getsize(p) for p in paths))
+    try:
+        outcome = read_logs(paths, source, catalog, config, settings, args.step, bar)
+    finally:
+        bar.close()
+    written = os.path.join(args.output, OPENMETRICS_FILE)
+    write_openmetrics(outcome.counts, written)
+    sys.stdout.write(summary(outcome, zone, written))
+    blocks = os.path.join(args.output, BLOCKS_FOLDER)
+    command = ["promtool", "tsdb", "create-blocks-from", "openmetrics", written, blocks]
+    # Printed, not run: the package starts no process (tests/test_hardening.py).
+    print(f"next: {shlex.join(command)}")
+    print(
+        f"then: stop Prometheus, move the block folders of {blocks} into its "
+        "--storage.tsdb.path folder, and start it again (README: Backfill)"
+    )
+    return 0

@@ -1,0 +1,96 @@
+"""Backfill reads each log as replay reads it: cutting a file where the logged time
+changes step never changes which records are found, nor their labels."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+import yaml
+
+from exporter import contract
+from exporter.app import replay
+from exporter.backfill import Outcome, read_logs
+from exporter.catalog import Catalog
+from exporter.config import Config, parse_config
+from exporter.data import builtin_catalog_text
+from exporter.steps import StepCounts
+from exporter.tally import Labels
+from exporter.timestamps import NO_DATE, NO_STAMP, TimeSettings
+from tests.support import FIXTURES
+
+# Before the import, as the format tests do, so that its checks keep their rewritten asserts.
+pytest.register_assert_rewrite("tests.formatcheck")
+
+from tests.formatcheck import EXPECTED  # noqa: E402
+
+CATALOG = Catalog.from_yaml(builtin_catalog_text())
+SETTINGS = TimeSettings(UTC, 2024)
+
+
+def config_for(name: str) -> Config:
+    truth = EXPECTED[name]
+    source = {"name": "fixture", "paths": ["-"], "format": truth["format"]}
+    options = dict(truth.get("options") or {})
+    if "fields" in options:  # the config's names of the FieldNames fields
+        renamed = {"from_user": "from", "to_user": "to"}
+        options["fields"] = {renamed.get(k, k): v for k, v in options["fields"].items()}
+    source.update(options)
+    return parse_config(yaml.safe_dump({"sources": [source]}), name)
+
+
+def totals(counts: StepCounts, metric: str) -> Counter[Labels]:
+    """Each series' count summed over every step (the series' last sample)."""
+    found: Counter[Labels] = Counter()
+    for labels, steps in counts._counts[metric].items():
+        found[labels] += sum(steps.values())
+    return found
+
+
+def backfilled(paths: list[str], config: Config, step: int = 1) -> Outcome:
+    return read_logs(paths, config.sources[0], CATALOG, config, SETTINGS, step)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_record_replay_counts_is_counted_or_skipped_with_a_reason(name: str) -> None:
+    config = config_for(name)
+    path = str(FIXTURES / name)
+    live = replay([path], config.sources[0], CATALOG, config).snapshot().counters
+    outcome = backfilled([path], config)
+    for metric in (contract.RESPONSES.name, contract.REQUESTS.name):
+        expected = Counter({k: v for k, v in live.get(metric, {}).items() if v})
+        if not outcome.skipped:
+            assert +totals(outcome.counts, metric) == expected
+    replayed = sum(
+        sum(live.get(m.name, {}).values()) for m in (contract.RESPONSES, contract.REQUESTS)
+    )
+    assert outcome.records + sum(outcome.skipped.values()) == replayed
+    assert set(outcome.skipped) <= {NO_STAMP, NO_DATE}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_only_a_log_without_dates_has_records_skipped(name: str) -> None:
+    """gosip writes seconds since its start, no date: none of its records has a time."""
+    outcome = backfilled([str(FIXTURES / name)], config_for(name))
+    if name == "sip-gosip.log":
+        assert outcome.records == 0
+        assert set(outcome.skipped) == {NO_STAMP}
+    else:
+        assert not outcome.skipped
+
+
+def test_records_before_the_first_stamp_of_a_file_are_skipped_not_placed(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "kamailio.log"
+    log.write_text(
+        "method=INVITE;code=503;reason=Service Unavailable\n"
+        "Nov  6 10:23:55 proxy1 kamailio[1]: ACC: method=INVITE;code=408;reason=Timeout\n",
+        encoding="utf-8",
+    )
+    config = config_for("kamailio-acc.log")
+    outcome = backfilled([str(log)], config, step=60)
+    assert outcome.records == 1
+    assert outcome.skipped == Counter({NO_STAMP: 1})
