@@ -9,6 +9,10 @@ is read. Pure: no I/O.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+
+from exporter.events import Event, Kind
+from exporter.formats.base import direction_from_word
 
 # Every byte pattern in the formats is ASCII apart from Chinese anchor words, so the source
 # encoding must keep ASCII as single, unchanged bytes (UTF-8, GBK, GB18030 do; UTF-16
@@ -90,3 +94,25 @@ def user_part(value: str) -> str:
     if not bare or any(c.isspace() for c in bare):
         return ""
     return bare.split("@", 1)[0]
+
+
+def event_from_fields(fields: Mapping[str, str]) -> Event | None:
+    """The event of a record whose values were found by name (code, method, direction,
+    reason, call_id, from, to): a response when it has a code, else a request. None when
+    its code is not an integer (the caller counts it as malformed)."""
+    code = ""
+    if "code" in fields:
+        parsed = code_text(fields["code"])
+        if parsed is None:
+            return None
+        code = parsed
+    return Event(
+        Kind.RESPONSE if "code" in fields else Kind.REQUEST,
+        direction=direction_from_word(fields.get("direction", "")),
+        method=method_token(fields.get("method", "")),
+        code=code,
+        reason=fields.get("reason", "").strip(),
+        call_id=fields.get("call_id", "").strip(),
+        from_user=user_part(fields.get("from", "")),
+        to_user=user_part(fields.get("to", "")),
+    )

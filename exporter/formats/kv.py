@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 
-from exporter.events import Direction, Event, Kind
-from exporter.formats.base import Parsed, complete_end, direction_from_word
-from exporter.formats.common import code_text, method_token, require_encoding, user_part
+from exporter.events import Event
+from exporter.formats.base import Parsed, complete_end
+from exporter.formats.common import event_from_fields, require_encoding
 from exporter.formats.options import KeyValueOptions
 
 # Before a key there is a line start, horizontal space or the pair separator.
@@ -98,21 +98,6 @@ class KeyValueParser:
 
     def _event(self, fields: dict[str, bytes]) -> Event | None:
         """The event of a record line, or None when its code is not an integer."""
-        text = {name: raw.decode(self._encoding, "replace") for name, raw in fields.items()}
-        code = ""
-        if "code" in text:
-            parsed = code_text(text["code"])
-            if parsed is None:
-                return None
-            code = parsed
-        word = text.get("direction")
-        return Event(
-            Kind.RESPONSE if "code" in text else Kind.REQUEST,
-            direction=direction_from_word(word) if word is not None else Direction.UNKNOWN,
-            method=method_token(text.get("method", "")),
-            code=code,
-            reason=text.get("reason", "").strip(),
-            call_id=text.get("call_id", "").strip(),
-            from_user=user_part(text.get("from", "")),
-            to_user=user_part(text.get("to", "")),
+        return event_from_fields(
+            {name: raw.decode(self._encoding, "replace") for name, raw in fields.items()}
         )

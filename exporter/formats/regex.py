@@ -21,15 +21,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from exporter.events import Direction, Event, Kind
-from exporter.formats.base import Parsed, complete_end, direction_from_word
-from exporter.formats.common import (
-    code_text,
-    encode_pattern,
-    method_token,
-    require_encoding,
-    user_part,
-)
+from exporter.events import Event
+from exporter.formats.base import Parsed, complete_end
+from exporter.formats.common import encode_pattern, event_from_fields, require_encoding
 from exporter.formats.options import RegexOptions
 
 GROUPS = ("code", "method", "direction", "reason", "call_id", "from", "to", "ts")
@@ -105,7 +99,7 @@ class RegexParser:
             if "code" not in fields and "method" not in fields:
                 ignored += 1
                 continue
-            event = self._event(fields)
+            event = event_from_fields(fields)
             if event is None:
                 malformed += 1
             else:
@@ -154,23 +148,3 @@ class RegexParser:
                 if text:
                     fields[name] = text
         return fields
-
-    def _event(self, fields: dict[str, str]) -> Event | None:
-        """The event of a matched line, or None when its code is not an integer."""
-        code = ""
-        if "code" in fields:
-            parsed = code_text(fields["code"])
-            if parsed is None:
-                return None
-            code = parsed
-        word = fields.get("direction")
-        return Event(
-            Kind.RESPONSE if code else Kind.REQUEST,
-            direction=direction_from_word(word) if word else Direction.UNKNOWN,
-            method=method_token(fields.get("method", "")),
-            code=code,
-            reason=fields.get("reason", ""),
-            call_id=fields.get("call_id", ""),
-            from_user=user_part(fields.get("from", "")),
-            to_user=user_part(fields.get("to", "")),
-        )
