@@ -28,6 +28,18 @@ FIXTURES = REPO / "tests" / "fixtures"
 T = TypeVar("T")
 
 
+def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run `python -m exporter ARGS…` once, to its end, capturing its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "exporter", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def wait_until(
     condition: Callable[[], T | None], timeout: float = 15.0, what: str = "condition"
 ) -> T:

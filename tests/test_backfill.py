@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.sipmsg import request, response
-from tests.support import REPO, query, running_prometheus
+from tests.support import REPO, query, run_cli, running_prometheus
 
 DAY = datetime(2024, 1, 8, tzinfo=UTC)
 # 503s per hour of the fixture (UTC): what Prometheus must answer.
@@ -84,14 +84,7 @@ def write_fixture(folder: Path) -> list[Path]:
 
 
 def backfill(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "exporter", "backfill", "--format", "sip", "--name", "wvp", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_cli("backfill", "--format", "sip", "--name", "wvp", *args, timeout=120)
 
 
 @dataclass(frozen=True)

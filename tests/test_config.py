@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,18 +9,7 @@ import pytest
 from exporter.config import parse_config
 from exporter.formats.options import JsonOptions, SipOptions
 from exporter.validation import ConfigError
-from tests.support import REPO
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "exporter", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
+from tests.support import REPO, run_cli
 
 
 def test_the_annotated_example_is_valid() -> None:

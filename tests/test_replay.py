@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support import FIXTURES, REPO, parse_samples, value
+from tests.support import FIXTURES, REPO, parse_samples, run_cli, value
 
 GOLDEN = REPO / "tests" / "golden"
 
 
 def replay(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "exporter", "replay", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_cli("replay", *args)
 
 
 @pytest.mark.parametrize(

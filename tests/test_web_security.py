@@ -8,7 +8,6 @@ import shutil
 import socket
 import ssl
 import subprocess
-import sys
 import time
 import urllib.error
 from pathlib import Path
@@ -24,6 +23,7 @@ from tests.support import (
     Exporter,
     basic_auth,
     query,
+    run_cli,
     running_exporter,
     running_prometheus,
     value,
@@ -328,14 +328,7 @@ def test_an_invalid_web_config_fails_at_start_naming_each_problem(setup: Setup) 
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "exporter", "--web.listen-address=127.0.0.1:0", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
+    return run_cli("--web.listen-address=127.0.0.1:0", *args)
 
 
 def test_basic_auth_results_are_cached_so_scrapes_stay_fast(setup: Setup) -> None:
