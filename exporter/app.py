@@ -209,15 +209,12 @@ class Reader:
                 self._tally.remove_source(gone.config.name, _PER_SOURCE)
             self._sources = sources
 
-    @property
-    def sources(self) -> list[SourceConfig]:
-        return [s.config for s in self._sources]
-
-    def watched_folders(self, poll_only: bool = False) -> set[str]:
+    def watched_folders(self) -> set[str]:
+        """Folders whose file events should wake the reader (not those of poll_only sources)."""
         return {
             folder
             for s in self._sources
-            if s.config.poll_only == poll_only
+            if not s.config.poll_only
             for folder in s.follower.watched_folders()
         }
 
