@@ -13,9 +13,19 @@ from typing import Literal
 @dataclass(frozen=True, slots=True)
 class Metric:
     name: str
-    kind: Literal["counter", "gauge"]
+    kind: Literal["counter", "gauge", "histogram"]
     labels: tuple[str, ...]
     help: str
+    # Upper bounds of a histogram's buckets, in seconds (+Inf is implied).
+    buckets: tuple[float, ...] = ()
+
+
+# From 10 ms (a platform answering from memory) to 32 s (Timer B/F: 64 x T1, when a
+# transaction gives up): the range in which SIP answers arrive.
+RESPONSE_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+# From a second to a day: GB28181 live views last minutes, recordings and cascades hours.
+SESSION_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0,
+                   7200.0, 14400.0, 43200.0, 86400.0)  # fmt: skip
 
 
 RESPONSES = Metric(
@@ -115,11 +125,93 @@ LAST_RECORD = Metric(
     "Unix time at which the source's last record was read (0: none yet).",
 )
 
+RESPONSE_DURATION = Metric(
+    "sip_response_duration_seconds",
+    "histogram",
+    ("source", "direction", "method", "outcome"),
+    "Time from a request to its first final response, by the times written in the log; "
+    "direction is the request's, outcome the final response's class (2xx-6xx).",
+    RESPONSE_BUCKETS,
+)
+SESSION_REQUEST_DELAY = Metric(
+    "sip_session_request_delay_seconds",
+    "histogram",
+    ("source", "direction", "outcome"),
+    "RFC 6076 SRD: time from an INVITE to its first response other than 100, by the times "
+    "written in the log; outcome is that response's class (1xx-6xx).",
+    RESPONSE_BUCKETS,
+)
+SESSION_DURATION = Metric(
+    "sip_session_duration_seconds",
+    "histogram",
+    ("source", "direction"),
+    "RFC 6076 SDT: time from the 2xx answering an INVITE to the BYE ending that dialog; "
+    "direction is the INVITE's.",
+    SESSION_BUCKETS,
+)
+TIMEOUTS = Metric(
+    "sip_transaction_timeouts_total",
+    "counter",
+    ("source", "direction", "method"),
+    "Requests without a final response within the transaction timeout (Timer B/F, 32 s), "
+    "by the times written in the log: the 408 that never appears on the wire.",
+)
+RETRANSMISSIONS = Metric(
+    "sip_retransmissions_total",
+    "counter",
+    ("source", "direction", "method", "kind"),
+    "Requests and final responses logged again within their transaction (counted once in "
+    "sip_requests_total and sip_responses_total, and here for every repeat).",
+)
+PEER_RESPONSES = Metric(
+    "sip_peer_responses_total",
+    "counter",
+    ("source", "direction", "peer_type", "category"),
+    "SIP responses by the kind of GB/T 28181 device on the other side (type code of its "
+    "20-digit ID; other: a type outside the standard's table; unknown: not such an ID).",
+)
+PEER_TOP_FAILURES = Metric(
+    "sip_peer_top_failures",
+    "gauge",
+    ("source", "peer", "peer_type"),
+    "The peers with most failures (4xx-6xx responses and transaction timeouts) in the last "
+    "top_peers.window: at most top_peers.count series per source.",
+)
+OPEN_TRANSACTIONS = Metric(
+    "sip_exporter_open_transactions",
+    "gauge",
+    ("source",),
+    "Transactions held for matching: waiting for a final response, or answered and kept "
+    "for their retransmissions until the timeout.",
+)
+OPEN_SESSIONS = Metric(
+    "sip_exporter_open_sessions",
+    "gauge",
+    ("source",),
+    "Answered INVITE dialogs held until their BYE, for the session duration.",
+)
+TRACKING_EVICTIONS = Metric(
+    "sip_exporter_tracking_evictions_total",
+    "counter",
+    ("source", "table"),
+    "Entries dropped, oldest first, because a table (transactions, sessions) was full.",
+)
+UNMATCHED = Metric(
+    "sip_exporter_unmatched_total",
+    "counter",
+    ("source", "reason"),
+    "Messages that transaction matching could not use: no_time (no time stamp readable), "
+    "no_ids (no Call-ID or CSeq), no_request (a final response whose request was not seen).",
+)
+
 # Counters whose label values come from log content: the cardinality guard bounds them.
 GUARDED = (RESPONSES, REQUESTS)
 COUNTERS = (
     RESPONSES,
     REQUESTS,
+    TIMEOUTS,
+    RETRANSMISSIONS,
+    PEER_RESPONSES,
     LINES,
     BYTES,
     RECORDS,
@@ -130,8 +222,23 @@ COUNTERS = (
     SERIES_DROPPED,
     CHECKPOINT_SAVES,
     CHECKPOINT_ERRORS,
+    TRACKING_EVICTIONS,
+    UNMATCHED,
 )
-GAUGES = (FILES, LAG, LAST_RECORD)
+HISTOGRAMS = (RESPONSE_DURATION, SESSION_REQUEST_DELAY, SESSION_DURATION)
+GAUGES = (FILES, LAG, LAST_RECORD, OPEN_TRANSACTIONS, OPEN_SESSIONS)
 # Counters about the running service rather than the logs read (left out of `replay`).
 SERVICE_ONLY = (CHECKPOINT_SAVES, CHECKPOINT_ERRORS)
-ALL = (RESPONSES, REQUESTS, CODE_INFO, BUILD_INFO, *COUNTERS[2:], *GAUGES)
+ALL = (
+    RESPONSES,
+    REQUESTS,
+    *HISTOGRAMS,
+    TIMEOUTS,
+    RETRANSMISSIONS,
+    PEER_RESPONSES,
+    PEER_TOP_FAILURES,
+    CODE_INFO,
+    BUILD_INFO,
+    *COUNTERS[5:],
+    *GAUGES,
+)
