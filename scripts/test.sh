@@ -9,9 +9,10 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # Debian packages: prometheus (promtool: rules, exposition lint; the server: integration
 # tests), mtail (the benchmark's generic contender, run by tests/test_benchmark.py),
 # chromium and a CJK font (the landing page in a real browser), systemd
-# (systemd-analyze verify on the unit).
+# (systemd-analyze verify on the unit), sip-tester (SIPp: real SIP traffic for the
+# transaction matching tests).
 missing=()
-for package in prometheus mtail chromium fonts-wqy-microhei systemd; do
+for package in prometheus mtail chromium fonts-wqy-microhei systemd sip-tester; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
