@@ -66,6 +66,45 @@ def test_dotted_field_names_reach_into_nested_objects() -> None:
     ]
 
 
+def test_cseq_and_branch_fields_name_the_transaction() -> None:
+    [event] = parse_line(
+        '{"code":486,"method":"INVITE","cseq":"4711 INVITE","branch":"z9hG4bK-c1"}'
+    )[0]
+
+    assert (event.method, event.cseq, event.branch) == ("INVITE", "4711", "z9hG4bK-c1")
+
+
+@pytest.mark.parametrize(
+    ("value", "cseq", "method"),
+    [('"7 invite"', "7", "INVITE"), ('"7"', "7", ""), ("7", "7", ""), ('"seven"', "", "")],
+)
+def test_a_cseq_is_a_json_number_or_a_string_and_its_method_fills_a_missing_one(
+    value: str, cseq: str, method: str
+) -> None:
+    [event] = parse_line(f'{{"code":200,"cseq":{value}}}')[0]
+
+    assert (event.cseq, event.method) == (cseq, method)
+
+
+@pytest.mark.parametrize("value", ["true", "-1", "1.5", "[1]", "null"])
+def test_a_cseq_that_is_no_number_is_left_empty(value: str) -> None:
+    [event] = parse_line(f'{{"code":200,"method":"BYE","cseq":{value}}}')[0]
+
+    assert (event.cseq, event.method) == ("", "BYE")
+
+
+def test_cseq_and_branch_fields_can_be_nested() -> None:
+    parser = JsonParser(
+        JsonOptions(fields=FieldNames(code="sip.status", cseq="sip.cseq", branch="sip.via.branch"))
+    )
+
+    [event] = parse_line(
+        '{"sip":{"status":408,"cseq":"3 MESSAGE","via":{"branch":"z9hG4bK-3"}}}', parser
+    )[0]
+
+    assert (event.method, event.cseq, event.branch) == ("MESSAGE", "3", "z9hG4bK-3")
+
+
 def test_a_key_that_contains_the_dot_itself_wins() -> None:
     parser = JsonParser(JsonOptions(fields=FieldNames(code="sip.status")))
 

@@ -65,6 +65,42 @@ def test_an_acc_record_behind_a_syslog_prefix_is_a_response() -> None:
     ]
 
 
+def test_cseq_and_branch_fields_name_the_transaction() -> None:
+    [event] = events_of("method=INVITE;code=486;call_id=c1;cseq=4711 INVITE;branch=z9hG4bK-c1")
+
+    assert (event.method, event.cseq, event.branch) == ("INVITE", "4711", "z9hG4bK-c1")
+
+
+def test_a_response_without_a_method_takes_the_one_its_cseq_names() -> None:
+    [event] = events_of("code=486;cseq=7 invite")
+
+    assert (event.kind, event.method, event.cseq) == (Kind.RESPONSE, "INVITE", "7")
+
+
+def test_a_method_field_wins_over_the_cseq_method() -> None:
+    [event] = events_of("method=CANCEL;code=200;cseq=7 INVITE")
+
+    assert (event.method, event.cseq) == ("CANCEL", "7")
+
+
+@pytest.mark.parametrize(
+    ("value", "cseq", "method"),
+    [("12", "12", ""), ("12\tbye", "12", "BYE"), (" 12  BYE ", "12", "BYE"), ("twelve", "", "")],
+)
+def test_a_cseq_value_gives_its_number_and_method(value: str, cseq: str, method: str) -> None:
+    [event] = events_of(f"code=200;cseq={value}")
+
+    assert (event.cseq, event.method) == (cseq, method)
+
+
+def test_cseq_and_branch_keys_can_be_renamed() -> None:
+    parser = KeyValueParser(KeyValueOptions(fields=FieldNames(cseq="cs", branch="via_branch")))
+
+    [event] = events_of("code=408;cs=3 MESSAGE;via_branch=z9hG4bK-3;cseq=9;branch=x", parser)
+
+    assert (event.method, event.cseq, event.branch) == ("MESSAGE", "3", "z9hG4bK-3")
+
+
 def test_a_line_with_a_method_but_no_code_is_a_request() -> None:
     [event] = events_of("INFO: <script>: method=register;direction=in;call_id=926391577")
 

@@ -91,6 +91,17 @@ def test_named_groups_fill_the_event() -> None:
     ]
 
 
+def test_cseq_and_branch_groups_name_the_transaction() -> None:
+    events, _, _ = parse(
+        r"rs=(?P<code>\d+) cseq=(?P<cseq>\d+ \w+) branch=(?P<branch>\S+)",
+        "rs=408 cseq=12 MESSAGE branch=z9hG4bK-12\n",
+    )
+
+    assert [(e.code, e.method, e.cseq, e.branch) for e in events] == [
+        ("408", "MESSAGE", "12", "z9hG4bK-12")
+    ]
+
+
 def test_a_line_with_a_method_and_no_code_is_a_request() -> None:
     events, _, _ = parse(
         r"(?P<method>[A-Z]+) sip:\S+ SIP/2\.0(?: (?P<code>\d+))?", "BYE sip:1@h SIP/2.0\n"

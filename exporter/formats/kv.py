@@ -47,6 +47,8 @@ class KeyValueParser:
                 ("call_id", f.call_id),
                 ("from", f.from_user),
                 ("to", f.to_user),
+                ("cseq", f.cseq),
+                ("branch", f.branch),
             )
         }
         self._wanted = {key: name for name, key in self._keys.items()}

@@ -2,8 +2,8 @@
 
 Owns checking a user's pattern (for config validation and the constructor alike),
 compiling it for bytes in the source's encoding, and turning a line's first match into an
-event. Named groups among `code`, `method`, `direction`, `reason`, `call_id`, `from`, `to`
-and `ts` are read (`ts` is accepted but not used yet); others are ignored.
+event. Named groups among `code`, `method`, `direction`, `reason`, `call_id`, `from`, `to`,
+`cseq`, `branch` and `ts` are read (`ts` is accepted but not used yet); others are ignored.
 
 A pattern is written in Python syntax as text. Its non-ASCII characters are literals and
 are searched as their bytes in the source's encoding, so they must stand outside
@@ -26,7 +26,18 @@ from exporter.formats.base import Parsed, complete_end
 from exporter.formats.common import encode_pattern, event_from_fields, require_encoding
 from exporter.formats.options import RegexOptions
 
-GROUPS = ("code", "method", "direction", "reason", "call_id", "from", "to", "ts")
+GROUPS = (
+    "code",
+    "method",
+    "direction",
+    "reason",
+    "call_id",
+    "from",
+    "to",
+    "cseq",
+    "branch",
+    "ts",
+)
 
 
 def check_pattern(pattern: str) -> str | None:
