@@ -22,6 +22,7 @@ from tests.formatcheck import (  # noqa: E402
     check_crlf_gives_lf,
     check_ground_truth,
     check_last_line_waits,
+    check_offsets_start_record_lines,
     check_reason_decoded,
     check_whole_lines_consumed,
 )
@@ -38,6 +39,10 @@ def parse_line(line: str, parser: JsonParser = FLAT) -> tuple[list[Event], int]:
 
 def test_the_fixture_gives_exactly_its_ground_truth() -> None:
     check_ground_truth(GATEWAY, FIXTURE)
+
+
+def test_each_event_of_the_fixture_has_the_offset_of_its_line() -> None:
+    check_offsets_start_record_lines(GATEWAY, FIXTURE)
 
 
 @pytest.mark.parametrize("size", [1, 7, 64, 4096])

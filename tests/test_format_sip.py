@@ -194,6 +194,50 @@ def test_a_message_whose_via_has_not_arrived_yet_is_held_until_it_has() -> None:
     assert event.branch == "z9hG4bK-late"
 
 
+def test_each_event_has_the_offset_of_the_line_holding_its_start_line() -> None:
+    spring_boot = (
+        b"2021-11-18 23:15:34.193 DEBUG 3024 --- [vp-sip-handle-3] "
+        b"c.g.i.v.g.transmit.SIPProcessorObserver  : SIP/2.0 400 Bad Request\n"
+        b"Via: SIP/2.0/UDP 192.168.1.198:5060;branch=z9hG4bK-3539\nCSeq: 1 INVITE\n\n"
+    )
+    data = WVP_503 + WVP_OUT_REGISTER + spring_boot + GOSIP_401
+    parsed = SipParser(SipOptions()).parse(data, final=True)
+    assert parsed.offsets == [
+        data.index(b"SIP/2.0 503"),
+        data.index(b"REGISTER sip:"),
+        data.index(b"2021-11-18 23:15:34.193"),  # the start line follows a log prefix
+        data.index(b" SIP/2.0 401"),  # gosip's leading space
+    ]
+
+
+def test_a_message_that_is_not_counted_has_no_offset() -> None:
+    bare = WVP_503[WVP_503.index(b"SIP/2.0 503") :]
+    data = bare + WVP_OUT_REGISTER
+    parsed = SipParser(SipOptions(require_wrapper=True)).parse(data, final=True)
+    assert parsed.offsets == [len(bare) + WVP_OUT_REGISTER.index(b"REGISTER sip:")]
+
+
+def test_rsyslog_escaped_messages_have_offsets_in_the_bytes_as_logged() -> None:
+    def forwarded(wrapper: bytes, message: bytes) -> bytes:
+        """One syslog line: the wrapper, then the message with its line ends escaped."""
+        return wrapper + b"#012" + message.replace(b"\r\n", b"#015#012") + b"\n"
+
+    syslog = b"May  2 10:50:02 sbc01 kamailio[2315]: INFO: <script>: SIP "
+    first = forwarded(syslog + b"received:", WVP_503[WVP_503.index(b"SIP/2.0 503") :])
+    register = WVP_OUT_REGISTER[WVP_OUT_REGISTER.index(b"REGISTER sip:") :]
+    second = forwarded(syslog + b"sent:", register)
+    parsed = SipParser(SipOptions(syslog_escapes=True)).parse(first + second, final=True)
+    assert [(e.code or e.method, e.direction) for e in parsed.events] == [
+        ("503", Direction.IN),
+        ("REGISTER", Direction.OUT),
+    ]
+    # Each offset is where the message starts in the escaped line, right after its #012.
+    assert parsed.offsets == [
+        first.index(b"SIP/2.0 503"),
+        len(first) + second.index(b"REGISTER sip:"),
+    ]
+
+
 def test_lf_and_crlf_give_the_same_events() -> None:
     crlf = WVP_503 + WVP_OUT_REGISTER
     lf = crlf.replace(b"\r\n", b"\n")

@@ -20,6 +20,9 @@ pytest.register_assert_rewrite("tests.formatcheck")
 
 from tests.formatcheck import EXPECTED, fixture_bytes, tally  # noqa: E402
 
+# A physical line ends at LF; in an rsyslog fixture a message's lines end at #012 too.
+LINE_END = re.compile(rb"\r?\n|(?:#015)?#012")
+
 SIP_FIXTURES = sorted(name for name, truth in EXPECTED.items() if truth["format"] == "sip")
 
 
@@ -117,3 +120,17 @@ def test_chosen_messages_have_exactly_their_cseq_number_and_top_via_branch(
 ) -> None:
     event = read(name, 1 << 20)[0][index]
     assert (event.direction.value, event.method, event.code, event.cseq, event.branch) == expected
+
+
+@pytest.mark.parametrize("name", SIP_FIXTURES)
+def test_each_event_has_the_offset_of_the_line_holding_its_start_line(name: str) -> None:
+    data = fixture_bytes(name)
+    parsed = SipParser(options(name)).parse(data, final=True)
+    assert len(parsed.offsets) == len(parsed.events)
+    for offset, event in zip(parsed.offsets, parsed.events, strict=True):
+        assert offset == 0 or data.endswith(b"\n", 0, offset) or data.endswith(b"#012", 0, offset)
+        line = LINE_END.split(data[offset:], maxsplit=1)[0]
+        if event.code:
+            assert re.search(rb"SIP/2\.0 %s " % event.code.encode(), line), line
+        else:
+            assert re.search(rb"%s \S+ SIP/2\.0$" % event.method.encode(), line), line

@@ -51,6 +51,7 @@ class JsonParser:
     def parse(self, data: bytes, *, final: bool) -> Parsed:
         end = complete_end(data, final)
         events: list[Event] = []
+        offsets: list[int] = []
         malformed = 0
         for match in _OBJECT_LINE.finditer(data, 0, end):
             line_end = data.find(b"\n", match.end(), end)
@@ -68,7 +69,8 @@ class JsonParser:
                 malformed += 1
             else:
                 events.append(event)
-        return Parsed(events, end, malformed, 0)
+                offsets.append(match.start())  # the line's start: the pattern is `^`-anchored
+        return Parsed(events, end, malformed, 0, offsets)
 
     def _load(self, line: bytes) -> dict[str, object] | None:
         """The object on a line, or None when the line is not a valid JSON object."""

@@ -104,8 +104,9 @@ class RegexParser:
     def parse(self, data: bytes, *, final: bool) -> Parsed:
         end = complete_end(data, final)
         events: list[Event] = []
+        offsets: list[int] = []
         malformed = ignored = 0
-        for match in self._line_matches(data, end):
+        for line_start, match in self._line_matches(data, end):
             fields = self._fields(match)
             if "code" not in fields and "method" not in fields:
                 ignored += 1
@@ -115,10 +116,12 @@ class RegexParser:
                 malformed += 1
             else:
                 events.append(event)
-        return Parsed(events, end, malformed, ignored)
+                offsets.append(line_start)
+        return Parsed(events, end, malformed, ignored, offsets)
 
-    def _line_matches(self, data: bytes, end: int) -> Iterator[re.Match[bytes]]:
-        """Each line's first match in data[:end], in order, searching the block at once.
+    def _line_matches(self, data: bytes, end: int) -> Iterator[tuple[int, re.Match[bytes]]]:
+        """Each line's start and first match in data[:end], in order, searching the block
+        at once.
 
         The engine skips lines without a match by itself; Python only sees matched lines.
         """
@@ -137,16 +140,18 @@ class RegexParser:
                 yield from self._each_line(data, line_start, end)
                 return
             position = line_end + 1
-            yield match
+            yield line_start, match
 
-    def _each_line(self, data: bytes, start: int, end: int) -> Iterator[re.Match[bytes]]:
-        """Each line's first match in data[start:end], searching line by line."""
+    def _each_line(
+        self, data: bytes, start: int, end: int
+    ) -> Iterator[tuple[int, re.Match[bytes]]]:
+        """Each line's start and first match in data[start:end], searching line by line."""
         while start < end:
             line_end = data.find(b"\n", start, end)
             line_end = end if line_end < 0 else line_end
             match = self._regex.search(data, start, line_end)
             if match is not None:
-                yield match
+                yield start, match
             start = line_end + 1
 
     def _fields(self, match: re.Match[bytes]) -> dict[str, str]:

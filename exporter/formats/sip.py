@@ -26,6 +26,7 @@ a file anywhere). Both are re-read, with the bytes behind them, on the next call
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from exporter.events import SIP_METHODS, Direction, Event, Kind
@@ -189,13 +190,16 @@ class SipParser:
         if self._syslog_escapes:
             # rsyslog forwards a whole message as one line; undo the escapes line by line
             # region, and read it as final since no message continues past its line.
-            unescaped = data[:end].replace(b"#015", b"\r").replace(b"#012", b"\n")
+            escaped = data[:end]
+            unescaped = escaped.replace(b"#015", b"\r").replace(b"#012", b"\n")
             inner = self._frame(unescaped, len(unescaped), final=True)
-            return Parsed(inner.events, end, inner.malformed, inner.ignored)
+            offsets = _escaped_offsets(escaped, inner.offsets) if inner.offsets else []
+            return Parsed(inner.events, end, inner.malformed, inner.ignored, offsets)
         return self._frame(data, end, final=final)
 
     def _frame(self, data: bytes, end: int, *, final: bool) -> Parsed:
         events: list[Event] = []
+        offsets: list[int] = []
         ignored = 0
         prev_end = 0
         starts = _starts(data, end)
@@ -216,15 +220,17 @@ class SipParser:
                 # already holding every header (loggers such as gosip and Asterisk write no
                 # blank line after the headers, so their last message must not wait for
                 # the next one).
-                return Parsed(events, _window_start(data, prev_end, line_start), 0, ignored)
+                consumed = _window_start(data, prev_end, line_start)
+                return Parsed(events, consumed, 0, ignored, offsets)
             direction = self._direction(data, prev_end, line_start, begin)
             if direction is None:
                 ignored += 1
             else:
                 events.append(self._event(start, headers, direction))
+                offsets.append(line_start)
             prev_end = block_end
         consumed = end if final else max(prev_end, _window_start(data, prev_end, end))
-        return Parsed(events, consumed, 0, ignored)
+        return Parsed(events, consumed, 0, ignored, offsets)
 
     def _direction(
         self, data: bytes, prev_end: int, line_start: int, start: int
@@ -268,6 +274,20 @@ _CODE_TEXT = {f"{code:03d}".encode(): f"{code:03d}" for code in range(1000)}
 # Via's branch (b"" for a Via without one; None: not there).
 _Headers = tuple[bytes | None, ...]
 _NO_HEADERS: _Headers = (None,) * 6
+
+
+# rsyslog's escapes of a CR and an LF. No two can overlap, so finding them in one pass
+# finds exactly what the two `replace` calls replace.
+_ESCAPE = re.compile(rb"#01[25]")
+
+
+def _escaped_offsets(escaped: bytes, offsets: list[int]) -> list[int]:
+    """Offsets in the unescaped bytes as offsets in `escaped`, where every escape took
+    four bytes for the one byte it became."""
+    # The n-th escape (from 0) at `at` in `escaped` is a single byte at `at - 3 * n` once
+    # unescaped: an offset moves by 3 for each escape unescaped before it.
+    unescaped_at = [found.start() - 3 * n for n, found in enumerate(_ESCAPE.finditer(escaped))]
+    return [at + 3 * bisect_left(unescaped_at, at) for at in offsets]
 
 
 def _preamble_start(data: bytes, floor: int, line_start: int) -> int:
