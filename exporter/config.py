@@ -75,7 +75,7 @@ _FORMAT_KEYS: dict[str, set[str]] = {
     "json": {"fields"},
     "regex": {"pattern"},
 }
-_FIELD_KEYS = {"code", "method", "direction", "reason", "call_id", "from", "to"}
+_FIELD_KEYS = {"code", "method", "direction", "reason", "call_id", "from", "to", "cseq", "branch"}
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}

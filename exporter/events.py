@@ -53,6 +53,9 @@ class Event(NamedTuple):
     Fields hold what the log said, before any label normalisation: `method` is the raw
     token (upper-cased, "" when the record has none) and `code` the raw code text
     ("503", "-1024"; "" for requests). Classification into label values happens later.
+    `cseq` is the CSeq sequence number as the log wrote it (digits, "" when unknown) and
+    `branch` the `branch` parameter of the topmost Via ("" when there is none): with
+    `call_id` and `method` they name the transaction a message belongs to.
 
     A named tuple rather than a frozen dataclass: as immutable, and a parser makes one
     per message on the hot path, where a frozen dataclass's `__init__` costs four times
@@ -67,6 +70,8 @@ class Event(NamedTuple):
     call_id: str = ""
     from_user: str = ""
     to_user: str = ""
+    cseq: str = ""
+    branch: str = ""
 
 
 def method_label(method: str) -> str:

@@ -4,7 +4,8 @@ Owns loading tests/fixtures/expected.yaml, counting events under its
 "direction method[ code]" keys, feeding bytes to a parser in chunks the way a reader
 does (carrying over what it left unconsumed), and the checks every line-based format
 passes alike: a fixture gives its ground truth, chunks give the one-shot result, CRLF
-gives what LF gives, an unterminated last line waits, and whole lines are consumed.
+gives what LF gives, an unterminated last line waits, whole lines are consumed, and each
+event's offset is the start of its record's line.
 
 The checks assert. pytest rewrites the asserts of test modules only, so each test module
 registers "tests.formatcheck" with `pytest.register_assert_rewrite` before importing it:
@@ -73,6 +74,20 @@ def check_chunks_give_one_shot(parser: Parser, name: str, size: int) -> None:
     whole = parser.parse(data, final=True)
 
     assert parse_in_chunks(parser, data, size) == (whole.events, whole.malformed)
+
+
+def check_offsets_start_record_lines(parser: Parser, name: str) -> None:
+    """Fixture `name` read whole gives one offset per event, in order, and each is the
+    start of a line that, parsed on its own, gives exactly that event."""
+    data = fixture_bytes(name)
+    parsed = parser.parse(data, final=True)
+
+    assert len(parsed.offsets) == len(parsed.events) > 0
+    assert parsed.offsets == sorted(parsed.offsets)
+    for offset, event in zip(parsed.offsets, parsed.events, strict=True):
+        assert offset == 0 or data[offset - 1] == ord("\n")
+        line_end = data.find(b"\n", offset) + 1 or len(data)
+        assert parser.parse(data[offset:line_end], final=True).events == [event]
 
 
 def check_crlf_gives_lf(parser: Parser, name: str) -> None:

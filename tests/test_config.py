@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from exporter.config import parse_config
-from exporter.formats.options import JsonOptions, SipOptions
+from exporter.formats.options import FieldNames, JsonOptions, KeyValueOptions, SipOptions
 from exporter.validation import ConfigError
 from tests.support import REPO, run_cli
 
@@ -42,6 +42,16 @@ def test_json_field_names_are_read() -> None:
     )
     assert config.sources[0].format == JsonOptions(
         "utf-8", JsonOptions().fields.__class__(code="status", from_user="caller")
+    )
+
+
+def test_cseq_and_branch_field_names_are_read() -> None:
+    config = parse_config(
+        "sources: [{name: k, paths: [x], format: kv, fields: {cseq: cs, branch: via_branch}}]",
+        "c.yml",
+    )
+    assert config.sources[0].format == KeyValueOptions(
+        fields=FieldNames(cseq="cs", branch="via_branch")
     )
 
 

@@ -22,6 +22,7 @@ from tests.formatcheck import (  # noqa: E402
     check_crlf_gives_lf,
     check_ground_truth,
     check_last_line_waits,
+    check_offsets_start_record_lines,
     check_reason_decoded,
     check_whole_lines_consumed,
 )
@@ -38,6 +39,10 @@ def parse_line(line: str, parser: JsonParser = FLAT) -> tuple[list[Event], int]:
 
 def test_the_fixture_gives_exactly_its_ground_truth() -> None:
     check_ground_truth(GATEWAY, FIXTURE)
+
+
+def test_each_event_of_the_fixture_has_the_offset_of_its_line() -> None:
+    check_offsets_start_record_lines(GATEWAY, FIXTURE)
 
 
 @pytest.mark.parametrize("size", [1, 7, 64, 4096])
@@ -64,6 +69,45 @@ def test_dotted_field_names_reach_into_nested_objects() -> None:
             to_user="3402",
         )
     ]
+
+
+def test_cseq_and_branch_fields_name_the_transaction() -> None:
+    [event] = parse_line(
+        '{"code":486,"method":"INVITE","cseq":"4711 INVITE","branch":"z9hG4bK-c1"}'
+    )[0]
+
+    assert (event.method, event.cseq, event.branch) == ("INVITE", "4711", "z9hG4bK-c1")
+
+
+@pytest.mark.parametrize(
+    ("value", "cseq", "method"),
+    [('"7 invite"', "7", "INVITE"), ('"7"', "7", ""), ("7", "7", ""), ('"seven"', "", "")],
+)
+def test_a_cseq_is_a_json_number_or_a_string_and_its_method_fills_a_missing_one(
+    value: str, cseq: str, method: str
+) -> None:
+    [event] = parse_line(f'{{"code":200,"cseq":{value}}}')[0]
+
+    assert (event.cseq, event.method) == (cseq, method)
+
+
+@pytest.mark.parametrize("value", ["true", "-1", "1.5", "[1]", "null"])
+def test_a_cseq_that_is_no_number_is_left_empty(value: str) -> None:
+    [event] = parse_line(f'{{"code":200,"method":"BYE","cseq":{value}}}')[0]
+
+    assert (event.cseq, event.method) == ("", "BYE")
+
+
+def test_cseq_and_branch_fields_can_be_nested() -> None:
+    parser = JsonParser(
+        JsonOptions(fields=FieldNames(code="sip.status", cseq="sip.cseq", branch="sip.via.branch"))
+    )
+
+    [event] = parse_line(
+        '{"sip":{"status":408,"cseq":"3 MESSAGE","via":{"branch":"z9hG4bK-3"}}}', parser
+    )[0]
+
+    assert (event.method, event.cseq, event.branch) == ("MESSAGE", "3", "z9hG4bK-3")
 
 
 def test_a_key_that_contains_the_dot_itself_wins() -> None:

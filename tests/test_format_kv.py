@@ -19,6 +19,7 @@ from tests.formatcheck import (  # noqa: E402
     check_crlf_gives_lf,
     check_ground_truth,
     check_last_line_waits,
+    check_offsets_start_record_lines,
     check_reason_decoded,
     check_whole_lines_consumed,
 )
@@ -45,6 +46,10 @@ def test_the_fixture_gives_exactly_its_ground_truth() -> None:
     check_ground_truth(PARSER, FIXTURE)
 
 
+def test_each_event_of_the_fixture_has_the_offset_of_its_line() -> None:
+    check_offsets_start_record_lines(PARSER, FIXTURE)
+
+
 @pytest.mark.parametrize("size", [1, 7, 64, 4096])
 def test_feeding_the_fixture_in_chunks_gives_the_one_shot_result(size: int) -> None:
     check_chunks_give_one_shot(PARSER, FIXTURE, size)
@@ -63,6 +68,42 @@ def test_an_acc_record_behind_a_syslog_prefix_is_a_response() -> None:
             to_user="+918866213320",
         )
     ]
+
+
+def test_cseq_and_branch_fields_name_the_transaction() -> None:
+    [event] = events_of("method=INVITE;code=486;call_id=c1;cseq=4711 INVITE;branch=z9hG4bK-c1")
+
+    assert (event.method, event.cseq, event.branch) == ("INVITE", "4711", "z9hG4bK-c1")
+
+
+def test_a_response_without_a_method_takes_the_one_its_cseq_names() -> None:
+    [event] = events_of("code=486;cseq=7 invite")
+
+    assert (event.kind, event.method, event.cseq) == (Kind.RESPONSE, "INVITE", "7")
+
+
+def test_a_method_field_wins_over_the_cseq_method() -> None:
+    [event] = events_of("method=CANCEL;code=200;cseq=7 INVITE")
+
+    assert (event.method, event.cseq) == ("CANCEL", "7")
+
+
+@pytest.mark.parametrize(
+    ("value", "cseq", "method"),
+    [("12", "12", ""), ("12\tbye", "12", "BYE"), (" 12  BYE ", "12", "BYE"), ("twelve", "", "")],
+)
+def test_a_cseq_value_gives_its_number_and_method(value: str, cseq: str, method: str) -> None:
+    [event] = events_of(f"code=200;cseq={value}")
+
+    assert (event.cseq, event.method) == (cseq, method)
+
+
+def test_cseq_and_branch_keys_can_be_renamed() -> None:
+    parser = KeyValueParser(KeyValueOptions(fields=FieldNames(cseq="cs", branch="via_branch")))
+
+    [event] = events_of("code=408;cs=3 MESSAGE;via_branch=z9hG4bK-3;cseq=9;branch=x", parser)
+
+    assert (event.method, event.cseq, event.branch) == ("MESSAGE", "3", "z9hG4bK-3")
 
 
 def test_a_line_with_a_method_but_no_code_is_a_request() -> None:

@@ -20,6 +20,7 @@ from tests.formatcheck import (  # noqa: E402
     check_chunks_give_one_shot,
     check_ground_truth,
     check_last_line_waits,
+    check_offsets_start_record_lines,
     check_whole_lines_consumed,
 )
 
@@ -35,6 +36,10 @@ def parse(pattern: str, text: str, encoding: str = "utf-8") -> tuple[list[Event]
 
 def test_the_fixture_gives_exactly_its_ground_truth() -> None:
     check_ground_truth(OPENSIPS, FIXTURE)
+
+
+def test_each_event_of_the_fixture_has_the_offset_of_its_line() -> None:
+    check_offsets_start_record_lines(OPENSIPS, FIXTURE)
 
 
 @pytest.mark.parametrize("size", [1, 7, 64, 4096])
@@ -88,6 +93,17 @@ def test_named_groups_fill_the_event() -> None:
             from_user="1001",
             to_user="1002",
         )
+    ]
+
+
+def test_cseq_and_branch_groups_name_the_transaction() -> None:
+    events, _, _ = parse(
+        r"rs=(?P<code>\d+) cseq=(?P<cseq>\d+ \w+) branch=(?P<branch>\S+)",
+        "rs=408 cseq=12 MESSAGE branch=z9hG4bK-12\n",
+    )
+
+    assert [(e.code, e.method, e.cseq, e.branch) for e in events] == [
+        ("408", "MESSAGE", "12", "z9hG4bK-12")
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -79,6 +80,8 @@ def test_a_response_takes_its_method_from_cseq_and_direction_from_the_wrapper() 
         "b7abd1238508e8610062145682f19272@192.168.108.180",
         "37010100002000108180",
         "34020000001310000006",
+        cseq="8330",
+        branch="z9hG4bK7223329939",
     )
 
 
@@ -86,6 +89,153 @@ def test_a_request_takes_its_method_from_the_start_line_and_a_send_wrapper_means
     (event,) = parse_all(WVP_OUT_REGISTER)
     assert (event.kind, event.method, event.direction) == (Kind.REQUEST, "REGISTER", Direction.OUT)
     assert event.from_user == "34020000001320000001"
+
+
+def message(*headers: str, start: str = "SIP/2.0 200 OK") -> bytes:
+    """A message that a `recv` wrapper names: its start line, the header lines, a blank line."""
+    lines = ["recv 400 bytes from udp/10.0.0.2:5060", start, *headers, "", ""]
+    return "\r\n".join(lines).encode()
+
+
+COMMON = (
+    "From: <sip:1001@example.net>;tag=1",
+    "To: <sip:1002@example.net>",
+    "Call-ID: tx-1@10.0.0.2",
+    "CSeq: 4711 INVITE",
+)
+
+
+def top_branch(*vias: str) -> str:
+    (event,) = parse_all(message(*vias, *COMMON))
+    return event.branch
+
+
+def test_a_request_has_its_cseq_number_and_top_via_branch() -> None:
+    (event,) = parse_all(WVP_OUT_REGISTER)
+    assert (event.cseq, event.branch) == ("1", "z9hG4bK1")
+
+
+@pytest.mark.parametrize(
+    ("via", "branch"),
+    [
+        (
+            "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK-first;rport;received=10.0.0.9",
+            "z9hG4bK-first",
+        ),
+        (
+            "Via: SIP/2.0/UDP 10.0.0.2:5060;rport=5060;received=10.0.0.9;branch=z9hG4bK-last",
+            "z9hG4bK-last",
+        ),
+        ("Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK-alone", "z9hG4bK-alone"),
+        ("Via: SIP/2.0/TCP [2001:db8::2]:5060 ; branch = z9hG4bK-spaced ; ttl=1", "z9hG4bK-spaced"),
+        ("VIA: SIP/2.0/UDP 10.0.0.2;BRANCH=z9hG4bK-upper", "z9hG4bK-upper"),
+        ("Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bK-angle>", "z9hG4bK-angle"),
+        ("Via: SIP/2.0/UDP 10.0.0.2;received=10.0.0.9;xbranch=no", ""),
+        ("Via: SIP/2.0/UDP 10.0.0.2:5060;rport", ""),
+    ],
+)
+def test_the_branch_is_the_branch_parameter_wherever_it_stands(via: str, branch: str) -> None:
+    assert top_branch(via) == branch
+
+
+def test_the_branch_is_the_topmost_vias_when_there_are_several() -> None:
+    proxy = "Via: SIP/2.0/UDP 10.0.0.5;branch=z9hG4bK-proxy"
+    phone = "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK-phone;rport=5060"
+    assert top_branch(proxy, phone) == "z9hG4bK-proxy"
+    assert top_branch("Record-Route: <sip:10.0.0.5;lr>", proxy, phone) == "z9hG4bK-proxy"
+    # Two via-values in one header, and more Via headers after it.
+    both = (
+        "Via: SIP/2.0/UDP 10.0.0.5;branch=z9hG4bK-proxy, SIP/2.0/UDP 10.0.0.2;branch=z9hG4bK-phone"
+    )
+    assert top_branch(both, "Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK-third") == "z9hG4bK-proxy"
+    # The topmost via-value has no branch: the next one's is not the transaction's.
+    bare = "Via: SIP/2.0/UDP 10.0.0.5;rport, SIP/2.0/UDP 10.0.0.2;branch=z9hG4bK-phone"
+    assert top_branch(bare, phone) == ""
+    assert top_branch("Via: SIP/2.0/UDP 10.0.0.5;rport", phone) == ""
+
+
+def test_a_message_without_a_via_has_no_branch() -> None:
+    (event,) = parse_all(message(*COMMON))
+    assert (event.cseq, event.branch) == ("4711", "")
+
+
+def test_compact_header_names_are_read() -> None:
+    data = message(
+        "v: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK-compact",
+        "f: <sip:1001@example.net>;tag=1",
+        "t: <sip:1002@example.net>",
+        "i: tx-2@10.0.0.2",
+        "CSeq: 12 OPTIONS",
+        start="SIP/2.0 486 Busy Here",
+    )
+    (event,) = parse_all(data)
+    assert event == Event(
+        Kind.RESPONSE,
+        Direction.IN,
+        "OPTIONS",
+        "486",
+        "Busy Here",
+        "tx-2@10.0.0.2",
+        "1001",
+        "1002",
+        cseq="12",
+        branch="z9hG4bK-compact",
+    )
+
+
+def test_a_message_whose_via_has_not_arrived_yet_is_held_until_it_has() -> None:
+    # CSeq, Call-ID, From and To came first: without waiting for the Via, the branch would
+    # depend on where a read ended.
+    head = message(*COMMON)[: -len(b"\r\n")]
+    parser = SipParser(SipOptions())
+    assert parser.parse(head, final=False).events == []
+    via = b"Via: SIP/2.0/UDP 10.0.0.2;branch=z9hG4bK-late\r\n"
+    (event,) = parser.parse(head + via, final=False).events
+    assert event.branch == "z9hG4bK-late"
+
+
+def test_each_event_has_the_offset_of_the_line_holding_its_start_line() -> None:
+    spring_boot = (
+        b"2021-11-18 23:15:34.193 DEBUG 3024 --- [vp-sip-handle-3] "
+        b"c.g.i.v.g.transmit.SIPProcessorObserver  : SIP/2.0 400 Bad Request\n"
+        b"Via: SIP/2.0/UDP 192.168.1.198:5060;branch=z9hG4bK-3539\nCSeq: 1 INVITE\n\n"
+    )
+    data = WVP_503 + WVP_OUT_REGISTER + spring_boot + GOSIP_401
+    parsed = SipParser(SipOptions()).parse(data, final=True)
+    assert parsed.offsets == [
+        data.index(b"SIP/2.0 503"),
+        data.index(b"REGISTER sip:"),
+        data.index(b"2021-11-18 23:15:34.193"),  # the start line follows a log prefix
+        data.index(b" SIP/2.0 401"),  # gosip's leading space
+    ]
+
+
+def test_a_message_that_is_not_counted_has_no_offset() -> None:
+    bare = WVP_503[WVP_503.index(b"SIP/2.0 503") :]
+    data = bare + WVP_OUT_REGISTER
+    parsed = SipParser(SipOptions(require_wrapper=True)).parse(data, final=True)
+    assert parsed.offsets == [len(bare) + WVP_OUT_REGISTER.index(b"REGISTER sip:")]
+
+
+def test_rsyslog_escaped_messages_have_offsets_in_the_bytes_as_logged() -> None:
+    def forwarded(wrapper: bytes, message: bytes) -> bytes:
+        """One syslog line: the wrapper, then the message with its line ends escaped."""
+        return wrapper + b"#012" + message.replace(b"\r\n", b"#015#012") + b"\n"
+
+    syslog = b"May  2 10:50:02 sbc01 kamailio[2315]: INFO: <script>: SIP "
+    first = forwarded(syslog + b"received:", WVP_503[WVP_503.index(b"SIP/2.0 503") :])
+    register = WVP_OUT_REGISTER[WVP_OUT_REGISTER.index(b"REGISTER sip:") :]
+    second = forwarded(syslog + b"sent:", register)
+    parsed = SipParser(SipOptions(syslog_escapes=True)).parse(first + second, final=True)
+    assert [(e.code or e.method, e.direction) for e in parsed.events] == [
+        ("503", Direction.IN),
+        ("REGISTER", Direction.OUT),
+    ]
+    # Each offset is where the message starts in the escaped line, right after its #012.
+    assert parsed.offsets == [
+        first.index(b"SIP/2.0 503"),
+        len(first) + second.index(b"REGISTER sip:"),
+    ]
 
 
 def test_lf_and_crlf_give_the_same_events() -> None:

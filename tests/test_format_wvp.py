@@ -18,6 +18,7 @@ from tests.formatcheck import (  # noqa: E402
     check_crlf_gives_lf,
     check_ground_truth,
     check_last_line_waits,
+    check_offsets_start_record_lines,
     check_whole_lines_consumed,
     fixture_bytes,
 )
@@ -45,6 +46,10 @@ def nothing_in(line: str) -> None:
 
 def test_the_fixture_gives_exactly_its_ground_truth() -> None:
     check_ground_truth(PARSER, FIXTURE)
+
+
+def test_each_event_of_the_fixture_has_the_offset_of_its_line() -> None:
+    check_offsets_start_record_lines(PARSER, FIXTURE)
 
 
 @pytest.mark.parametrize("size", [1, 7, 64, 4096])

@@ -1,6 +1,9 @@
-"""One file's byte stream: whatever arrives, parsers never raise and buffers stay bounded."""
+"""One file's byte stream: whatever arrives, parsers never raise, buffers stay bounded, and
+a clock only adds times."""
 
 from __future__ import annotations
+
+from datetime import UTC
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +17,8 @@ from exporter.formats.options import (
     SipOptions,
     WvpOptions,
 )
-from exporter.formats.stream import RecordStream
+from exporter.formats.stream import Batch, RecordStream
+from exporter.timestamps import FileClock, TimeSettings
 from tests import sipmsg
 
 MAX_LINE = 4096
@@ -75,3 +79,29 @@ def test_an_over_long_line_is_cut_counted_and_its_head_still_read() -> None:
     assert batch.truncated == 1
     assert [(e.code, e.method) for e in batch.events] == [("503", "")]
     assert stream.pending == 0
+
+
+def same_but_times(without: Batch, timed: Batch) -> None:
+    """`timed` is `without` with a time for each of its events."""
+    assert timed.events == without.events
+    assert len(timed.times) == len(timed.events)
+    assert (timed.lines, timed.malformed, timed.ignored, timed.truncated) == (
+        without.lines,
+        without.malformed,
+        without.ignored,
+        without.truncated,
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(ALL_FORMATS), st.lists(pieces, max_size=25))
+def test_a_clock_adds_a_time_to_every_event_and_changes_nothing_else(
+    options: FormatOptions, chunks: list[bytes]
+) -> None:
+    plain = RecordStream(make_parser(options), MAX_LINE)
+    timed = RecordStream(make_parser(options), MAX_LINE, clock=FileClock(TimeSettings(UTC, 2024)))
+    for chunk in chunks:
+        same_but_times(plain.feed(chunk), timed.feed(chunk))
+        assert timed.pending == plain.pending
+    same_but_times(plain.flush(), timed.flush())
+    same_but_times(plain.finish(), timed.finish())

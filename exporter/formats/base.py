@@ -22,13 +22,16 @@ class Parsed:
     `malformed` counts records that looked like the format's records but could not be
     read (counted and skipped, never raised); `ignored` counts well-formed records that
     carry nothing to count (for example a SIP message outside the wrapper a source
-    requires).
+    requires). `offsets`, when not empty, holds one entry per event: where in `data` the
+    line starts that begins the event's record (a SIP message's start line, a one-line
+    record's line), so that the caller can date each event by the stamps before it.
     """
 
     events: list[Event] = field(default_factory=list)
     consumed: int = 0
     malformed: int = 0
     ignored: int = 0
+    offsets: list[int] = field(default_factory=list)
 
 
 class Parser(Protocol):

@@ -2,8 +2,8 @@
 
 Owns the rules those formats agree on: which source encodings can be searched as bytes,
 how a pattern written as text becomes a bytes pattern in the source's encoding, what
-counts as a code, how a method token is normalised, and how the user part of a SIP URI
-is read. Pure: no I/O.
+counts as a code, how a method token is normalised, how a CSeq value splits into its
+number and method, and how the user part of a SIP URI is read. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from exporter.formats.base import direction_from_word
 _ASCII_PROBE = "\t\n\r !\"#$%&'()*+,-./0123456789:;<=>?@AZ[\\]^_`az{|}~"
 
 _CODE = re.compile(r"-?[0-9]+")
+# A CSeq value: the sequence number, then the method if the field holds the whole header
+# value ("1 INVITE"). Whitespace as in str.split: logs may put a tab between them.
+_CSEQ = re.compile(r"\s*([0-9]+)(?:\s+(\S+))?\s*")
 # The user part of a SIP/SIPS/TEL URI: after the scheme, up to '@' (or, for tel:, up to a
 # parameter). Case-insensitive because "SIP:" is legal (RFC 3261 §19.1.4).
 _URI_USER = re.compile(r"(?i:sips?|tel):([^@;>\s:,\"]+)(@)?")
@@ -79,6 +82,15 @@ def method_token(raw: str) -> str:
     return raw.strip().upper()
 
 
+def cseq_parts(raw: str) -> tuple[str, str]:
+    """The number and the method token of a CSeq value: `1 INVITE` gives ("1", "INVITE"),
+    `1` gives ("1", ""). Anything else names no CSeq and gives ("", "")."""
+    found = _CSEQ.fullmatch(raw)
+    if found is None:
+        return "", ""
+    return found.group(1), method_token(found.group(2) or "")
+
+
 def user_part(value: str) -> str:
     """The user of the first SIP URI in a From/To value ("" when it names no user).
 
@@ -98,21 +110,25 @@ def user_part(value: str) -> str:
 
 def event_from_fields(fields: Mapping[str, str]) -> Event | None:
     """The event of a record whose values were found by name (code, method, direction,
-    reason, call_id, from, to): a response when it has a code, else a request. None when
-    its code is not an integer (the caller counts it as malformed)."""
+    reason, call_id, from, to, cseq, branch): a response when it has a code, else a
+    request. A record without a method takes the one its CSeq value names. None when its
+    code is not an integer (the caller counts it as malformed)."""
     code = ""
     if "code" in fields:
         parsed = code_text(fields["code"])
         if parsed is None:
             return None
         code = parsed
+    number, cseq_method = cseq_parts(fields.get("cseq", ""))
     return Event(
         Kind.RESPONSE if "code" in fields else Kind.REQUEST,
         direction=direction_from_word(fields.get("direction", "")),
-        method=method_token(fields.get("method", "")),
+        method=method_token(fields.get("method", "")) or cseq_method,
         code=code,
         reason=fields.get("reason", "").strip(),
         call_id=fields.get("call_id", "").strip(),
         from_user=user_part(fields.get("from", "")),
         to_user=user_part(fields.get("to", "")),
+        cseq=number,
+        branch=fields.get("branch", "").strip(),
     )

@@ -17,7 +17,13 @@ import re
 
 from exporter.events import Direction, Event, Kind
 from exporter.formats.base import Parsed, complete_end, direction_from_word
-from exporter.formats.common import code_text, method_token, require_encoding, user_part
+from exporter.formats.common import (
+    code_text,
+    cseq_parts,
+    method_token,
+    require_encoding,
+    user_part,
+)
 from exporter.formats.options import JsonOptions
 
 _OBJECT_LINE = re.compile(rb"^[ \t]*\{", re.MULTILINE)
@@ -38,11 +44,14 @@ class JsonParser:
             "call_id": f.call_id,
             "from": f.from_user,
             "to": f.to_user,
+            "cseq": f.cseq,
+            "branch": f.branch,
         }
 
     def parse(self, data: bytes, *, final: bool) -> Parsed:
         end = complete_end(data, final)
         events: list[Event] = []
+        offsets: list[int] = []
         malformed = 0
         for match in _OBJECT_LINE.finditer(data, 0, end):
             line_end = data.find(b"\n", match.end(), end)
@@ -60,7 +69,8 @@ class JsonParser:
                 malformed += 1
             else:
                 events.append(event)
-        return Parsed(events, end, malformed, 0)
+                offsets.append(match.start())  # the line's start: the pattern is `^`-anchored
+        return Parsed(events, end, malformed, 0, offsets)
 
     def _load(self, line: bytes) -> dict[str, object] | None:
         """The object on a line, or None when the line is not a valid JSON object."""
@@ -84,15 +94,19 @@ class JsonParser:
                 return None
             code = parsed
         word = self._text(record, "direction")
+        number, cseq_method = _cseq(_lookup(record, self._fields["cseq"]))
+        method = method_token(method_value) if isinstance(method_value, str) else ""
         return Event(
             Kind.REQUEST if code_value is None else Kind.RESPONSE,
             direction=direction_from_word(word) if word else Direction.UNKNOWN,
-            method=method_token(method_value) if isinstance(method_value, str) else "",
+            method=method or cseq_method,
             code=code,
             reason=self._text(record, "reason").strip(),
             call_id=self._text(record, "call_id").strip(),
             from_user=user_part(self._text(record, "from")),
             to_user=user_part(self._text(record, "to")),
+            cseq=number,
+            branch=self._text(record, "branch").strip(),
         )
 
     def _text(self, record: dict[str, object], field: str) -> str:
@@ -123,6 +137,13 @@ def _code(value: object) -> str | None:
     if isinstance(value, str):
         return code_text(value)
     return None
+
+
+def _cseq(value: object) -> tuple[str, str]:
+    """A CSeq given as a JSON number (1) or string ("1 INVITE", "1"): number and method."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value), ""
+    return cseq_parts(value) if isinstance(value, str) else ("", "")
 
 
 def _is_text(value: object) -> bool:

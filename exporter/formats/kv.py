@@ -47,6 +47,8 @@ class KeyValueParser:
                 ("call_id", f.call_id),
                 ("from", f.from_user),
                 ("to", f.to_user),
+                ("cseq", f.cseq),
+                ("branch", f.branch),
             )
         }
         self._wanted = {key: name for name, key in self._keys.items()}
@@ -61,6 +63,7 @@ class KeyValueParser:
     def parse(self, data: bytes, *, final: bool) -> Parsed:
         end = complete_end(data, final)
         events: list[Event] = []
+        offsets: list[int] = []
         malformed = 0
         next_line = 0
         for match in self._candidate.finditer(data, 0, end):
@@ -79,7 +82,8 @@ class KeyValueParser:
                 malformed += 1
             else:
                 events.append(event)
-        return Parsed(events, end, malformed, 0)
+                offsets.append(line_start)
+        return Parsed(events, end, malformed, 0, offsets)
 
     def _at_key_start(self, data: bytes, at: int) -> bool:
         return at == 0 or data[at - 1] in _SPACE or data.endswith(self._pair, 0, at)

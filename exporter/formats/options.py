@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class FieldNames:
-    """Which field of a structured record (key=value, JSON) holds which value."""
+    """Which field of a structured record (key=value, JSON) holds which value. `cseq`
+    holds a CSeq value (`1 INVITE`, or just the number); `branch` the top Via's branch."""
 
     code: str = "code"
     method: str = "method"
@@ -16,6 +17,8 @@ class FieldNames:
     call_id: str = "call_id"
     from_user: str = "from"
     to_user: str = "to"
+    cseq: str = "cseq"
+    branch: str = "branch"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +54,8 @@ class JsonOptions:
 @dataclass(frozen=True, slots=True)
 class RegexOptions:
     """A custom regular expression (Python syntax) with named groups among `code`,
-    `method`, `direction`, `reason`, `call_id`, `from`, `to`, `ts`; matched per line."""
+    `method`, `direction`, `reason`, `call_id`, `from`, `to`, `cseq`, `branch`, `ts`;
+    matched per line."""
 
     pattern: str
     encoding: str = "utf-8"

@@ -2,8 +2,8 @@
 
 Owns checking a user's pattern (for config validation and the constructor alike),
 compiling it for bytes in the source's encoding, and turning a line's first match into an
-event. Named groups among `code`, `method`, `direction`, `reason`, `call_id`, `from`, `to`
-and `ts` are read (`ts` is accepted but not used yet); others are ignored.
+event. Named groups among `code`, `method`, `direction`, `reason`, `call_id`, `from`, `to`,
+`cseq`, `branch` and `ts` are read (`ts` is accepted but not used yet); others are ignored.
 
 A pattern is written in Python syntax as text. Its non-ASCII characters are literals and
 are searched as their bytes in the source's encoding, so they must stand outside
@@ -26,7 +26,18 @@ from exporter.formats.base import Parsed, complete_end
 from exporter.formats.common import encode_pattern, event_from_fields, require_encoding
 from exporter.formats.options import RegexOptions
 
-GROUPS = ("code", "method", "direction", "reason", "call_id", "from", "to", "ts")
+GROUPS = (
+    "code",
+    "method",
+    "direction",
+    "reason",
+    "call_id",
+    "from",
+    "to",
+    "cseq",
+    "branch",
+    "ts",
+)
 
 
 def check_pattern(pattern: str) -> str | None:
@@ -93,8 +104,9 @@ class RegexParser:
     def parse(self, data: bytes, *, final: bool) -> Parsed:
         end = complete_end(data, final)
         events: list[Event] = []
+        offsets: list[int] = []
         malformed = ignored = 0
-        for match in self._line_matches(data, end):
+        for line_start, match in self._line_matches(data, end):
             fields = self._fields(match)
             if "code" not in fields and "method" not in fields:
                 ignored += 1
@@ -104,10 +116,12 @@ class RegexParser:
                 malformed += 1
             else:
                 events.append(event)
-        return Parsed(events, end, malformed, ignored)
+                offsets.append(line_start)
+        return Parsed(events, end, malformed, ignored, offsets)
 
-    def _line_matches(self, data: bytes, end: int) -> Iterator[re.Match[bytes]]:
-        """Each line's first match in data[:end], in order, searching the block at once.
+    def _line_matches(self, data: bytes, end: int) -> Iterator[tuple[int, re.Match[bytes]]]:
+        """Each line's start and first match in data[:end], in order, searching the block
+        at once.
 
         The engine skips lines without a match by itself; Python only sees matched lines.
         """
@@ -126,16 +140,18 @@ class RegexParser:
                 yield from self._each_line(data, line_start, end)
                 return
             position = line_end + 1
-            yield match
+            yield line_start, match
 
-    def _each_line(self, data: bytes, start: int, end: int) -> Iterator[re.Match[bytes]]:
-        """Each line's first match in data[start:end], searching line by line."""
+    def _each_line(
+        self, data: bytes, start: int, end: int
+    ) -> Iterator[tuple[int, re.Match[bytes]]]:
+        """Each line's start and first match in data[start:end], searching line by line."""
         while start < end:
             line_end = data.find(b"\n", start, end)
             line_end = end if line_end < 0 else line_end
             match = self._regex.search(data, start, line_end)
             if match is not None:
-                yield match
+                yield start, match
             start = line_end + 1
 
     def _fields(self, match: re.Match[bytes]) -> dict[str, str]:

@@ -3,28 +3,30 @@
 Owns the framing of dumps into messages and the reading of each message's labels:
 the start line gives the code (responses) or the method (requests); the CSeq header gives
 a response's method; the nearest wrapper line before the message gives the direction
-(接收/发送, received/sent, rcv/snd, Transmitting, writeTo …). Call-ID and the user parts of
-From and To are kept for later steps.
+(接收/发送, received/sent, rcv/snd, Transmitting, writeTo …). Call-ID, the CSeq number, the
+user parts of From and To and the branch of the topmost Via are kept for later steps
+(transaction matching pairs a request and its responses by them).
 
 Framing works on whole blocks of bytes with compiled patterns, never line by line, and
 costs a few C-level calls per message whatever its size: `finditer` finds the start
 lines; one match per message reads its header block (the header lines after the start
 line, up to the first other line or the next message) and, on the way, its CSeq, Call-ID,
-From and To; one search over the reversed preamble finds the nearest direction word. A
-start line may follow a prefix (a log pattern, a supervisor's `15|wvp-pro | `, a leading
-space) but not a quote or `=`, so attribute copies such as JAIN-SIP's
+From, To and first Via; one search over the reversed preamble finds the nearest direction
+word. A start line may follow a prefix (a log pattern, a supervisor's `15|wvp-pro | `, a
+leading space) but not a quote or `=`, so attribute copies such as JAIN-SIP's
 `firstLine="SIP/2.0 200 OK"` never count. A header name counts at its line's start, or
 right after a supervisor prefix; never inside another header's value.
 
 What is not final yet is left unconsumed: a message whose header block has not ended
-and that still lacks one of CSeq, Call-ID, From and To; and the last lines after the last
-message, which may be the wrapper of a message still being written (a reader may cut a
-file anywhere). Both are re-read, with the bytes behind them, on the next call.
+and that still lacks one of CSeq, Call-ID, From, To and Via; and the last lines after the
+last message, which may be the wrapper of a message still being written (a reader may cut
+a file anywhere). Both are re-read, with the bytes behind them, on the next call.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from exporter.events import SIP_METHODS, Direction, Event, Kind
@@ -75,27 +77,39 @@ def _starts(data: bytes, end: int) -> list[_Start]:
 # The header block after a start line, in one pass: consecutive header lines ("Name:
 # value", or a folded continuation), each possibly behind a supervisor prefix (at most 64
 # bytes ending in "|"); the first other line (blank, a log line, a body) ends it. On the
-# way it reads the first CSeq method (group 1), Call-ID (2), and user parts of From (3)
-# and To (4): a header name counts at its line's start, or right after a prefix that
+# way it reads the first CSeq's number and method (groups 1, 2), Call-ID (3), the user
+# parts of From (4) and To (5), and the branch of the first Via (6; empty when that Via
+# has none): a header name counts at its line's start, or right after a prefix that
 # ends in "| " or "|\t". Lines are tried without a prefix first, and each named header
 # is tried only while still unread ("(?(n)(?!)|…)"), which keeps the per-line cost to a
 # few byte tests on the common path.
 _PREFIX = rb"[^\r\n]{0,64}?\|[ \t]?"
 _AT_NAME = rb"(?:(?<=\n)|(?<=\|[ \t]))[ \t]*+"
 _URI_USER = rb"[ \t]*:[^\r\n]*?(?:sips?|tel):([^@;>\s:]+)"
+# The branch of the topmost Via only. It is a parameter of the first via-value, so the
+# parameters are skipped one by one up to a `branch=` but never past the comma that starts
+# a second via-value (`Via: …;rport, SIP/2.0/UDP …;branch=…`); without a branch the group
+# still matches (empty), so that a later Via line is never read. One group, skipped by
+# possessive runs: each more group or lazy scan costs every message's header block.
+_VIA_BRANCH = (
+    rb"(?:[^;,\r\n]*+;[ \t]*+(?!(?i:branch)[ \t]*=))*+"
+    rb"(?:[^;,\r\n]*+;[ \t]*+(?i:branch)[ \t]*=[ \t]*|[^,\r\n]*+)([^;,\s>]*)"
+)
 _NAMED = (
     _AT_NAME
-    + rb"(?:[cC](?(1)(?!)|(?i:seq)[ \t]*:[ \t]*\d+[ \t]+([A-Za-z]+))"
-    + rb"|[cCiI](?(2)(?!)|(?:(?<=[cC])(?i:all-id)|(?<=[iI]))[ \t]*:[ \t]*([^\s]+))"
-    + rb"|[fF](?(3)(?!)|(?i:rom)?"
+    + rb"(?:[cC](?(1)(?!)|(?i:seq)[ \t]*:[ \t]*(\d+)[ \t]+([A-Za-z]+))"
+    + rb"|[cCiI](?(3)(?!)|(?:(?<=[cC])(?i:all-id)|(?<=[iI]))[ \t]*:[ \t]*([^\s]+))"
+    + rb"|[fF](?(4)(?!)|(?i:rom)?"
     + _URI_USER
-    + rb")|[tT](?(4)(?!)|[oO]?"
+    + rb")|[tT](?(5)(?!)|[oO]?"
     + _URI_USER
+    + rb")|[vV](?(6)(?!)|(?i:ia)?[ \t]*:"
+    + _VIA_BRANCH
     + rb"))"
 )
 _HEADER = rb"(?:[!-9;-~]++[ \t]*+:|[ \t]++\S)"
 # A named header's line starts with one of these (or a prefix); others skip _NAMED at once.
-_NAMED_FIRST = rb"(?=[ \tcCiIfFtT])"
+_NAMED_FIRST = rb"(?=[ \tcCiIfFtTvV])"
 _HEADER_BLOCK = re.compile(
     rb"(?:(?:|" + _PREFIX + rb")(?:" + _NAMED_FIRST + _NAMED + rb"|" + _HEADER + rb")[^\n]*+\n)*+"
 )
@@ -176,13 +190,16 @@ class SipParser:
         if self._syslog_escapes:
             # rsyslog forwards a whole message as one line; undo the escapes line by line
             # region, and read it as final since no message continues past its line.
-            unescaped = data[:end].replace(b"#015", b"\r").replace(b"#012", b"\n")
+            escaped = data[:end]
+            unescaped = escaped.replace(b"#015", b"\r").replace(b"#012", b"\n")
             inner = self._frame(unescaped, len(unescaped), final=True)
-            return Parsed(inner.events, end, inner.malformed, inner.ignored)
+            offsets = _escaped_offsets(escaped, inner.offsets) if inner.offsets else []
+            return Parsed(inner.events, end, inner.malformed, inner.ignored, offsets)
         return self._frame(data, end, final=final)
 
     def _frame(self, data: bytes, end: int, *, final: bool) -> Parsed:
         events: list[Event] = []
+        offsets: list[int] = []
         ignored = 0
         prev_end = 0
         starts = _starts(data, end)
@@ -203,15 +220,17 @@ class SipParser:
                 # already holding every header (loggers such as gosip and Asterisk write no
                 # blank line after the headers, so their last message must not wait for
                 # the next one).
-                return Parsed(events, _window_start(data, prev_end, line_start), 0, ignored)
+                consumed = _window_start(data, prev_end, line_start)
+                return Parsed(events, consumed, 0, ignored, offsets)
             direction = self._direction(data, prev_end, line_start, begin)
             if direction is None:
                 ignored += 1
             else:
                 events.append(self._event(start, headers, direction))
+                offsets.append(line_start)
             prev_end = block_end
         consumed = end if final else max(prev_end, _window_start(data, prev_end, end))
-        return Parsed(events, consumed, 0, ignored)
+        return Parsed(events, consumed, 0, ignored, offsets)
 
     def _direction(
         self, data: bytes, prev_end: int, line_start: int, start: int
@@ -225,12 +244,12 @@ class SipParser:
         return Direction.UNKNOWN if found is None else found
 
     def _event(self, start: _Start, headers: _Headers, direction: Direction) -> Event:
-        cseq, call_id, from_user, to_user = headers
+        number, cseq_method, call_id, from_user, to_user, branch = headers
         code = start[3]
         if code is None:
             kind, method, code_text, reason = Kind.REQUEST, start[5], "", ""
         else:
-            kind, method = Kind.RESPONSE, cseq or b""
+            kind, method = Kind.RESPONSE, cseq_method or b""
             code_text = _CODE_TEXT.get(code) or code.decode("ascii")
             reason = start[4].decode(self._encoding, "replace").strip()
         return Event(
@@ -242,6 +261,8 @@ class SipParser:
             call_id.decode("ascii", "replace") if call_id else "",
             from_user.decode("ascii", "replace") if from_user else "",
             to_user.decode("ascii", "replace") if to_user else "",
+            number.decode("ascii") if number else "",
+            branch.decode("ascii", "replace") if branch else "",
         )
 
 
@@ -249,9 +270,24 @@ class SipParser:
 _METHOD_TEXT = {method.encode(): method for method in SIP_METHODS}
 _CODE_TEXT = {f"{code:03d}".encode(): f"{code:03d}" for code in range(1000)}
 
-# What a header block read: CSeq method, Call-ID, From user, To user (None: not there).
+# What a header block read: CSeq number and method, Call-ID, From user, To user, the top
+# Via's branch (b"" for a Via without one; None: not there).
 _Headers = tuple[bytes | None, ...]
-_NO_HEADERS: _Headers = (None, None, None, None)
+_NO_HEADERS: _Headers = (None,) * 6
+
+
+# rsyslog's escapes of a CR and an LF. No two can overlap, so finding them in one pass
+# finds exactly what the two `replace` calls replace.
+_ESCAPE = re.compile(rb"#01[25]")
+
+
+def _escaped_offsets(escaped: bytes, offsets: list[int]) -> list[int]:
+    """Offsets in the unescaped bytes as offsets in `escaped`, where every escape took
+    four bytes for the one byte it became."""
+    # The n-th escape (from 0) at `at` in `escaped` is a single byte at `at - 3 * n` once
+    # unescaped: an offset moves by 3 for each escape unescaped before it.
+    unescaped_at = [found.start() - 3 * n for n, found in enumerate(_ESCAPE.finditer(escaped))]
+    return [at + 3 * bisect_left(unescaped_at, at) for at in offsets]
 
 
 def _preamble_start(data: bytes, floor: int, line_start: int) -> int:

@@ -3,7 +3,8 @@
 Owns the unconsumed bytes of one followed file (an unterminated line, a SIP message still
 being written), the line-length limit, and the three ways of handing bytes to a parser:
 `feed` (more bytes arrived), `flush` (the file went idle: close open records but keep an
-unterminated line) and `finish` (no byte will ever follow). Pure: no I/O.
+unterminated line) and `finish` (no byte will ever follow). Given the file's clock, it
+also dates each event by the time stamps written before it. Pure: no I/O.
 
 `pending` is always the exact tail of what was fed, so a file's committed offset is its
 read offset minus `pending`: restarting there re-reads only what produced no event.
@@ -11,23 +12,37 @@ read offset minus `pending`: restarting there re-reads only what produced no eve
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from exporter.events import Event
 from exporter.formats.base import Parsed, Parser
+from exporter.timestamps import FileClock
+
+# An event's time in Unix seconds, or None when the log gives it none.
+Time = float | None
 
 
 @dataclass(slots=True)
 class Batch:
-    """What one step of a stream produced: events, and counts for the self-metrics."""
+    """What one step of a stream produced: events, and counts for the self-metrics.
+
+    `times` is empty when the stream has no clock; otherwise it is parallel to `events`:
+    each event's time as the log wrote it (see `RecordStream`), None when it has none.
+    """
 
     events: list[Event] = field(default_factory=list)
     lines: int = 0
     malformed: int = 0
     ignored: int = 0
     truncated: int = 0
+    times: list[Time] = field(default_factory=list)
 
-    def take(self, data: bytes, parsed: Parsed, *, final: bool) -> None:
+    def take(
+        self, data: bytes, parsed: Parsed, *, final: bool, times: list[Time] | None = None
+    ) -> None:
+        if times is not None or self.times:
+            self._add_times(times, len(parsed.events))
         self.events.extend(parsed.events)
         self.lines += data.count(b"\n", 0, parsed.consumed)
         if final and parsed.consumed and not data.endswith(b"\n"):
@@ -36,21 +51,43 @@ class Batch:
         self.ignored += parsed.ignored
 
     def merge(self, other: Batch) -> None:
+        if other.times or self.times:
+            self._add_times(other.times or None, len(other.events))
         self.events.extend(other.events)
         self.lines += other.lines
         self.malformed += other.malformed
         self.ignored += other.ignored
         self.truncated += other.truncated
 
+    def _add_times(self, times: list[Time] | None, count: int) -> None:
+        """The times of `count` events about to be added; None for each when they have
+        none. Events already here that came without times get None too, so that `times`
+        stays parallel to `events` whatever was merged."""
+        self.times.extend([None] * (len(self.events) - len(self.times)))
+        self.times.extend([None] * count if times is None else times)
+
 
 class RecordStream:
-    """Feeds one file's bytes to its parser, holding back what the parser left over."""
+    """Feeds one file's bytes to its parser, holding back what the parser left over.
 
-    def __init__(self, parser: Parser, max_line_bytes: int) -> None:
+    With a `clock` (one per file: it remembers the file's last date), every batch carries
+    the time of each event: that of the latest stamp starting at or before the event's
+    record, carried over from earlier reads (a wrapper line holds the stamp, the message
+    follows on the next lines). None before any stamp, after a stamp that names no instant
+    (until a readable one), and for a parser that gives no offsets. Only consumed bytes
+    are searched for stamps: what is left pending is searched once it is consumed, so
+    every byte is searched once.
+    """
+
+    def __init__(
+        self, parser: Parser, max_line_bytes: int, *, clock: FileClock | None = None
+    ) -> None:
         self._parser = parser
         self._max_line = max_line_bytes
         self._pending = b""
         self._skipping = False  # inside an over-long line whose head was already read
+        self._clock = clock
+        self._latest: Time = None  # the time of the last stamp read so far
 
     @property
     def pending(self) -> int:
@@ -67,7 +104,7 @@ class RecordStream:
             data = data[newline + 1 :]
         buffer = self._pending + data if self._pending else data
         parsed = self._parser.parse(buffer, final=False)
-        batch.take(buffer, parsed, final=False)
+        self._take(batch, buffer, parsed, final=False)
         self._pending = buffer[parsed.consumed :]
         tail = self._pending.rfind(b"\n") + 1
         if len(self._pending) - tail > self._max_line:
@@ -80,7 +117,7 @@ class RecordStream:
         batch = Batch()
         if complete:
             head, self._pending = self._pending[:complete], self._pending[complete:]
-            batch.take(head, self._parser.parse(head, final=True), final=True)
+            self._take(batch, head, self._parser.parse(head, final=True), final=True)
         return batch
 
     def finish(self) -> Batch:
@@ -88,17 +125,37 @@ class RecordStream:
         batch = Batch()
         if self._pending:
             rest, self._pending = self._pending, b""
-            batch.take(rest, self._parser.parse(rest, final=True), final=True)
+            self._take(batch, rest, self._parser.parse(rest, final=True), final=True)
         self._skipping = False
         return batch
+
+    def _take(self, batch: Batch, data: bytes, parsed: Parsed, *, final: bool) -> None:
+        """Add what the parser found in `data` to `batch`, dated when there is a clock."""
+        times = None if self._clock is None else self._times(self._clock, data, parsed)
+        batch.take(data, parsed, final=final, times=times)
+
+    def _times(self, clock: FileClock, data: bytes, parsed: Parsed) -> list[Time]:
+        """The time of each event `parsed` found in `data`, from the stamps of the part it
+        consumed and the last stamp before `data`."""
+        stamps = clock.stamps(data, parsed.consumed)
+        if parsed.offsets:
+            starts = [stamp.start for stamp in stamps]
+            times: list[Time] = []
+            for offset in parsed.offsets:
+                before = bisect_right(starts, offset)
+                times.append(stamps[before - 1].seconds if before else self._latest)
+        else:
+            times = [None] * len(parsed.events)
+        if stamps:
+            self._latest = stamps[-1].seconds
+        return times
 
     def _cut_long_line(self, tail: int, batch: Batch) -> None:
         """Read an over-long line's head as a line of its own, and skip the rest of it."""
         before, line = self._pending[:tail], self._pending[tail : tail + self._max_line]
         self._pending = b""
         if before:
-            batch.take(before, self._parser.parse(before, final=True), final=True)
-        head = line + b"\n"
-        batch.take(head, self._parser.parse(head, final=True), final=True)
+            self._take(batch, before, self._parser.parse(before, final=True), final=True)
+        self._take(batch, line + b"\n", self._parser.parse(line + b"\n", final=True), final=True)
         batch.truncated += 1
         self._skipping = True

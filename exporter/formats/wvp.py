@@ -172,7 +172,8 @@ class WvpParser:
                 else:
                     found.append((match.start(), event))
         found.sort(key=lambda item: item[0])
-        return Parsed([event for _, event in found], end, malformed, 0)
+        offsets = [data.rfind(b"\n", 0, at) + 1 for at, _ in found]
+        return Parsed([event for _, event in found], end, malformed, 0, offsets)
 
     def _event(self, compiled: _Compiled, match: re.Match[bytes]) -> Event | None:
         """The event a template match stands for, or None when its code is unreadable."""
