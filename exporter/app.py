@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -27,16 +28,24 @@ from exporter.follow import SavedFile, SourceFollower, SourceRead
 from exporter.formats import make_parser
 from exporter.formats.stream import Batch, RecordStream
 from exporter.labels import Labeler
+from exporter.peers import FailureRanking
 from exporter.recent import History, RecentCode, response_totals
-from exporter.tally import Tally
+from exporter.tally import Exemplar, Tally
+from exporter.timestamps import FileClock, TimeSettings
+from exporter.transactions import TABLES, UNMATCHED_REASONS, Matched, Tracker, exemplar_value
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 
 
-def _new_stream(source: SourceConfig, max_line_bytes: int) -> RecordStream:
-    return RecordStream(make_parser(source.format), max_line_bytes)
+def new_stream(source: SourceConfig, max_line_bytes: int) -> RecordStream:
+    """A file's stream; for a source that matches transactions, one that reads the
+    time stamps too (in the machine's zone: only differences between them count)."""
+    clock = None
+    if source.transactions:
+        clock = FileClock(TimeSettings(zone=None, year=datetime.now().year))
+    return RecordStream(make_parser(source.format), max_line_bytes, clock=clock)
 
 
 def load_catalog(config: Config) -> Catalog:
@@ -57,11 +66,35 @@ def labeler_for(source: SourceConfig, catalog: Catalog, default_profile: str | N
     return Labeler(source.name, profile, catalog.classify)
 
 
-def account(tally: Tally, labeler: Labeler, batch: Batch, read: SourceRead | None = None) -> None:
-    """Add one batch of a source's records, and its self-metric counts, to the tally."""
-    counted = labeler.count(batch.events)
+@dataclass(slots=True)
+class Matching:
+    """One source's transaction matching: its tracker, and what exemplars say of calls."""
+
+    tracker: Tracker
+    exemplars: str = "call_id"
+
+
+def account(
+    tally: Tally,
+    labeler: Labeler,
+    batch: Batch,
+    read: SourceRead | None = None,
+    matching: Matching | None = None,
+) -> list[str]:
+    """Add one batch of a source's records, and its self-metric counts, to the tally.
+
+    Returns the peers that failed in it (failed responses, timed-out requests)."""
+    events = batch.events
+    failing: list[str] = []
+    if matching is not None and events:
+        times = batch.times if len(batch.times) == len(events) else [None] * len(events)
+        matched = matching.tracker.match(events, times)
+        record_matched(tally, labeler.source, matched, matching.exemplars)
+        events, failing = matched.counted, matched.timed_out_peers
+    counted = labeler.count(events)
     tally.add(contract.RESPONSES.name, counted.responses)
     tally.add(contract.REQUESTS.name, counted.requests)
+    tally.add(contract.PEER_RESPONSES.name, counted.peers)
     source = (labeler.source,)
     tally.inc(contract.LINES.name, source, batch.lines)
     tally.inc(contract.RECORDS.name, (labeler.source, "matched"), len(batch.events))
@@ -73,11 +106,48 @@ def account(tally: Tally, labeler: Labeler, batch: Batch, read: SourceRead | Non
         tally.inc(contract.ROTATIONS.name, source, read.rotations)
         tally.inc(contract.TRUNCATIONS.name, source, read.truncations)
         tally.inc(contract.READ_ERRORS.name, source, read.read_errors)
+    return counted.failing + failing if failing else counted.failing
 
 
-def precreate(tally: Tally, config: Config, labeler: Labeler) -> None:
+def record_matched(tally: Tally, source: str, matched: Matched, exemplars: str) -> None:
+    """Add what transaction matching found to the tally."""
+    for observation in matched.observations:
+        label = exemplar_value(observation.call_id, exemplars)
+        tally.observe(
+            observation.metric,
+            (source, *observation.labels),
+            observation.value,
+            None if label is None else Exemplar(label, observation.value, observation.time),
+        )
+    for metric, counts in (
+        (contract.TIMEOUTS, matched.timeouts),
+        (contract.RETRANSMISSIONS, matched.retransmissions),
+    ):
+        tally.add(metric.name, {(source, *labels): n for labels, n in counts.items()})
+    for metric, reasons in (
+        (contract.UNMATCHED, matched.unmatched),
+        (contract.TRACKING_EVICTIONS, matched.evictions),
+    ):
+        tally.add(metric.name, {(source, reason): n for reason, n in reasons.items()})
+
+
+def precreate(
+    tally: Tally, config: Config, labeler: Labeler, *, transactions: bool = False
+) -> None:
     """Series that alerts and dashboards use exist at 0 before the first record."""
     wanted = config.precreate
+    if transactions:
+        source = labeler.source
+        tally.ensure(
+            contract.TIMEOUTS.name,
+            (
+                (source, direction, method_label(method))
+                for method in wanted.methods
+                for direction in wanted.directions
+            ),
+        )
+        tally.ensure(contract.UNMATCHED.name, ((source, r) for r in UNMATCHED_REASONS))
+        tally.ensure(contract.TRACKING_EVICTIONS.name, ((source, t) for t in TABLES))
     tally.ensure(
         contract.RESPONSES.name,
         (
@@ -93,15 +163,27 @@ def replay(paths: Iterable[str], source: SourceConfig, catalog: Catalog, config:
     """Read whole files once, in order, and return what they count."""
     tally = Tally(series_limits(config))
     labeler = labeler_for(source, catalog, config.default_profile)
-    precreate(tally, config, labeler)
+    precreate(tally, config, labeler, transactions=source.transactions)
+    # One tracker across the files: they are one log, in the order given.
+    matching = _matching(source, config)
     for path in paths:
-        stream = RecordStream(make_parser(source.format), config.max_line_bytes)
+        stream = new_stream(source, config.max_line_bytes)
         with open(path, "rb") as log_file:
             # Counted block by block, so memory does not grow with the file.
             while block := log_file.read(1 << 20):
-                account(tally, labeler, stream.feed(block), SourceRead(bytes=len(block)))
-        account(tally, labeler, stream.finish())
+                batch = stream.feed(block)
+                account(tally, labeler, batch, SourceRead(bytes=len(block)), matching)
+        account(tally, labeler, stream.finish(), None, matching)
     return tally
+
+
+def _matching(source: SourceConfig, config: Config, saved: object = None) -> Matching | None:
+    """The source's transaction matching (None where it is off), resumed from `saved`."""
+    if not source.transactions:
+        return None
+    settings = config.transactions.settings
+    tracker = Tracker(settings) if saved is None else Tracker.load(settings, saved)
+    return Matching(tracker, config.transactions.exemplars)
 
 
 _PER_SOURCE = [m.name for m in contract.ALL if m.labels[:1] == ("source",)]
@@ -117,6 +199,10 @@ class _Source:
     config: SourceConfig
     labeler: Labeler
     follower: SourceFollower
+    ranking: FailureRanking
+    matching: Matching | None = None
+    # When (monotonic) the source last gave events: its log's quiet time runs from there.
+    last_events: float = field(default_factory=time.monotonic)
     # What HTTP threads may read, refreshed under the lock after each pass.
     gauges: SourceGauges = field(default_factory=SourceGauges)
     paths: tuple[str, ...] = ()
@@ -139,6 +225,7 @@ class Reader:
 
     def _restore(self) -> Mapping[str, list[SavedFile]] | None:
         self._tally = Tally(series_limits(self._config))
+        self._saved_transactions: Mapping[str, object] = {}
         path = self._config.checkpoint_file
         if path is None:
             return None
@@ -147,6 +234,9 @@ class Reader:
             if saved is None:
                 return None
             self._tally = Tally.load(series_limits(self._config), saved.counters)
+            self._saved_transactions = saved.transactions
+            for source in self._config.sources:
+                _matching(source, self._config, saved.transactions.get(source.name))
         except (checkpoint.CheckpointError, ValueError, OSError) as error:
             aside = checkpoint.set_aside(path, self._clock()) if Path(path).exists() else None
             log.error(
@@ -156,28 +246,38 @@ class Reader:
                 aside,
             )
             self._tally = Tally(series_limits(self._config))
+            self._saved_transactions = {}
             self._tally.inc(contract.CHECKPOINT_ERRORS.name, ())
             return None
         log.info("resuming from checkpoint %s", path)
         return saved.files
 
     def _make_source(
-        self, source: SourceConfig, catalog: Catalog, saved: Mapping[str, list[SavedFile]] | None
+        self,
+        source: SourceConfig,
+        catalog: Catalog,
+        saved: Mapping[str, list[SavedFile]] | None,
+        matching: Matching | None = None,
     ) -> _Source:
         labeler = labeler_for(source, catalog, self._config.default_profile)
-        precreate(self._tally, self._config, labeler)
+        precreate(self._tally, self._config, labeler, transactions=source.transactions)
         account(self._tally, labeler, Batch(), SourceRead())  # self-metrics at 0
+        if matching is None:
+            matching = _matching(source, self._config, self._saved_transactions.get(source.name))
         follower = SourceFollower(
             source.paths,
             source.exclude,
-            partial(_new_stream, source, self._config.max_line_bytes),
+            partial(new_stream, source, self._config.max_line_bytes),
             time.monotonic,
             saved=None if saved is None else saved.get(source.name, []),
             start_at_end=source.start_at == "end",
             rotate_wait=self._config.rotate_wait,
             flush_after=self._config.flush_after,
         )
-        return _Source(source, labeler, follower)
+        top = self._config.top_peers
+        # Room for many more peers than are shown, so the ranking's head is exact.
+        ranking = FailureRanking(top.window, capacity=max(1000, 20 * top.count))
+        return _Source(source, labeler, follower, ranking, matching)
 
     def reload(self, config: Config, catalog: Catalog) -> None:
         """Apply a new config between passes.
@@ -199,11 +299,14 @@ class Reader:
                     previous.labeler = labeler_for(source, catalog, config.default_profile)
                     sources.append(previous)
                     continue
-                saved = None
+                saved, matching = None, None
                 if previous is not None:
                     saved = {source.name: previous.follower.saved()}
                     previous.follower.release()
-                sources.append(self._make_source(source, catalog, saved))
+                    if previous.matching is not None and source.transactions:
+                        # Open transactions go on, under the new settings.
+                        matching = _matching(source, config, previous.matching.tracker.dump())
+                sources.append(self._make_source(source, catalog, saved, matching))
             for gone in current.values():
                 gone.follower.release()
                 self._tally.remove_source(gone.config.name, _PER_SOURCE)
@@ -228,10 +331,15 @@ class Reader:
         for source in self._sources:
             read = source.follower.poll()
             follower = source.follower
-            last = self._clock() if read.batch.events else source.gauges.last_record
+            now = self._clock()
+            last = now if read.batch.events else source.gauges.last_record
+            if read.batch.events:
+                source.last_events = time.monotonic()
             with self._lock:
-                account(self._tally, source.labeler, read.batch, read)
-                source.gauges = SourceGauges(follower.file_count, follower.lag_bytes, last)
+                failing = account(self._tally, source.labeler, read.batch, read, source.matching)
+                self._idle(source)
+                source.ranking.add(failing, now)
+                source.gauges = self._gauges(source, last, now)
                 source.paths = tuple(follower.paths())
             behind = behind or follower.lag_bytes > 0
         now = self._clock()
@@ -244,6 +352,29 @@ class Reader:
             self.save_checkpoint()
         return behind
 
+    def _idle(self, source: _Source) -> None:
+        """Let a quiet source's log clock run on, so its unanswered requests time out."""
+        if source.matching is None:
+            return
+        # Quiet only at the end of its files: a source still catching up is not quiet.
+        if source.follower.lag_bytes == 0:
+            matched = source.matching.tracker.idle(time.monotonic() - source.last_events)
+            record_matched(self._tally, source.config.name, matched, source.matching.exemplars)
+            source.ranking.add(matched.timed_out_peers, self._clock())
+
+    def _gauges(self, source: _Source, last: float, now: float) -> SourceGauges:
+        follower, matching = source.follower, source.matching
+        tracker = matching.tracker if matching is not None else None
+        top = source.ranking.top(self._config.top_peers.count, now)
+        return SourceGauges(
+            follower.file_count,
+            follower.lag_bytes,
+            last,
+            tracker.open_transactions if tracker else 0,
+            tracker.open_sessions if tracker else 0,
+            tuple((r.peer, r.peer_type, r.failures) for r in top),
+        )
+
     def save_checkpoint(self) -> None:
         path = self._config.checkpoint_file
         if path is None:
@@ -252,7 +383,13 @@ class Reader:
         with self._lock:
             self._tally.inc(contract.CHECKPOINT_SAVES.name, ())
             state = checkpoint.Checkpoint(
-                {s.config.name: s.follower.saved() for s in self._sources}, self._tally.dump()
+                {s.config.name: s.follower.saved() for s in self._sources},
+                self._tally.dump(),
+                {
+                    s.config.name: s.matching.tracker.dump()
+                    for s in self._sources
+                    if s.matching is not None
+                },
             )
         try:
             checkpoint.save(path, state, self._clock())

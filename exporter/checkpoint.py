@@ -1,4 +1,4 @@
-"""The checkpoint: file offsets and counter values, saved together and atomically.
+"""The checkpoint: file offsets, counter values and open transactions, saved together.
 
 Owns the checkpoint file's format and its writing (a temporary file beside it, fsync,
 rename, fsync of the folder), so that a crash at any moment leaves either the previous
@@ -14,7 +14,7 @@ import json
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from exporter.follow import SavedFile
@@ -31,6 +31,8 @@ class CheckpointError(Exception):
 class Checkpoint:
     files: Mapping[str, list[SavedFile]]
     counters: Any  # Tally.dump() data; Tally.load validates it
+    # Per source, Tracker.dump() data (open transactions and sessions); Tracker.load checks.
+    transactions: Mapping[str, Any] = field(default_factory=dict)
 
 
 def encode(checkpoint: Checkpoint, saved_at: float) -> bytes:
@@ -52,6 +54,7 @@ def encode(checkpoint: Checkpoint, saved_at: float) -> bytes:
             for source, files in checkpoint.files.items()
         },
         "counters": checkpoint.counters,
+        "transactions": checkpoint.transactions,
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -84,7 +87,10 @@ def decode(data: bytes) -> Checkpoint:
         }
     except (KeyError, TypeError, ValueError) as error:
         raise CheckpointError(f"a file entry is malformed ({error!r})") from None
-    return Checkpoint(decoded, document.get("counters", {}))
+    transactions = document.get("transactions", {})
+    if not isinstance(transactions, dict):
+        raise CheckpointError("'transactions' is not a mapping")
+    return Checkpoint(decoded, document.get("counters", {}), transactions)
 
 
 def save(path: str, checkpoint: Checkpoint, clock: float | None = None) -> None:

@@ -8,6 +8,7 @@ instead of a traceback. `serve` runs the exporter until SIGTERM or SIGINT.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import shutil
@@ -223,7 +224,7 @@ def _source_of(args: argparse.Namespace) -> tuple[Config, Catalog, SourceConfig]
             raise UsageError(
                 f"--profile {args.profile!r}: use one of {', '.join(catalog.profiles)}"
             )
-        source = SourceConfig(source.name, source.paths, source.format, profile=args.profile)
+        source = dataclasses.replace(source, profile=args.profile)
     for path in args.files:
         if not os.path.exists(path):
             raise UsageError(f"{path}: no such file")
@@ -287,6 +288,7 @@ def _demo(args: argparse.Namespace) -> int:
                 (os.path.join(folder, "*.log"),),
                 SipOptions(require_wrapper=True),
                 start_at="beginning",
+                transactions=True,
             ),
         ),
         poll_interval=0.5,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from exporter import __version__, contract
 from exporter.catalog import CodeInfo
-from exporter.tally import Labels, TallySnapshot
+from exporter.tally import HistogramValue, Labels, TallySnapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +22,10 @@ class SourceGauges:
     files: int = 0
     lag_bytes: int = 0
     last_record: float = 0.0
+    open_transactions: int = 0
+    open_sessions: int = 0
+    # The peers that failed most lately: (peer, peer_type, failures), at most top_peers.count.
+    top_failures: tuple[tuple[str, str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,7 @@ class Family:
     metric: contract.Metric
     samples: Mapping[Labels, float]
     in_label_order: bool = True
+    histograms: Mapping[Labels, HistogramValue] | None = None
 
 
 def info_rows(entries: Iterable[CodeInfo]) -> list[tuple[str, ...]]:
@@ -67,6 +72,9 @@ def families(
     determine: no build info, no gauges, no checkpoint counters."""
     if service:
         yield Family(contract.BUILD_INFO, {(__version__, platform.python_version()): 1})
+    for histogram in contract.HISTOGRAMS:
+        values = view.tally.histograms.get(histogram.name, {})
+        yield Family(histogram, dict.fromkeys(values, 0), histograms=values)
     yield Family(contract.CODE_INFO, dict.fromkeys(info, 1), in_label_order=False)
     for metric in contract.COUNTERS:
         if not service and metric in contract.SERVICE_ONLY:
@@ -80,3 +88,9 @@ def _gauges(gauges: Mapping[str, SourceGauges]) -> Iterator[Family]:
     yield Family(contract.FILES, {(s,): g.files for s, g in gauges.items()})
     yield Family(contract.LAG, {(s,): g.lag_bytes for s, g in gauges.items()})
     yield Family(contract.LAST_RECORD, {(s,): g.last_record for s, g in gauges.items()})
+    yield Family(contract.OPEN_TRANSACTIONS, {(s,): g.open_transactions for s, g in gauges.items()})
+    yield Family(contract.OPEN_SESSIONS, {(s,): g.open_sessions for s, g in gauges.items()})
+    yield Family(
+        contract.PEER_TOP_FAILURES,
+        {(s, peer, kind): n for s, g in gauges.items() for peer, kind, n in g.top_failures},
+    )

@@ -26,7 +26,12 @@ from exporter.formats.options import (
     SipOptions,
     WvpOptions,
 )
+from exporter.transactions import Settings as TransactionSettings
 from exporter.validation import Checker, ConfigError, kind, load_yaml
+
+EXEMPLAR_MODES = ("call_id", "hash", "off")
+# The hard limit of `top_peers.count`: each ranked peer is a series.
+MAX_TOP_PEERS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,8 @@ class SourceConfig:
     profile: str | None = None
     start_at: str = "end"
     poll_only: bool = False
+    # Match requests with responses (formats that log Call-ID and CSeq: sip by default).
+    transactions: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +52,18 @@ class Precreate:
     codes: tuple[str, ...] = ("408", "503")
     methods: tuple[str, ...] = ("INVITE", "REGISTER", "MESSAGE")
     directions: tuple[str, ...] = ("in", "out")
+
+
+@dataclass(frozen=True, slots=True)
+class Transactions:
+    settings: TransactionSettings = field(default_factory=TransactionSettings)
+    exemplars: str = "call_id"
+
+
+@dataclass(frozen=True, slots=True)
+class TopPeers:
+    count: int = 10
+    window: float = 900.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,14 +79,16 @@ class Config:
     default_profile: str | None = None
     precreate: Precreate = field(default_factory=Precreate)
     max_series_per_metric: int = 10000
+    transactions: Transactions = field(default_factory=Transactions)
+    top_peers: TopPeers = field(default_factory=TopPeers)
 
 
 _TOP_KEYS = {
     "checkpoint", "poll_interval", "max_line_bytes", "rotate_wait", "flush_after",
-    "catalog", "precreate", "max_series_per_metric", "sources",
+    "catalog", "precreate", "max_series_per_metric", "sources", "transactions", "top_peers",
 }  # fmt: skip
 _SOURCE_KEYS = {"name", "paths", "exclude", "format", "encoding", "profile", "start_at",
-                "poll_only"}  # fmt: skip
+                "poll_only", "transactions"}  # fmt: skip
 _FORMAT_KEYS: dict[str, set[str]] = {
     "sip": {"require_wrapper", "syslog_escapes"},
     "wvp": set(),
@@ -179,7 +200,52 @@ def _read_top(check: _Checker, top: Mapping[str, Any]) -> Config:
         max_series_per_metric=check.integer(
             "max_series_per_metric", top.get("max_series_per_metric"), 10000, 10
         ),
+        transactions=_read_transactions(check, top.get("transactions")),
+        top_peers=_read_top_peers(check, top.get("top_peers")),
     )
+
+
+def _read_transactions(check: _Checker, value: object) -> Transactions:
+    section = check.mapping("transactions", value)
+    check.keys(
+        "transactions.",
+        section,
+        {"timeout", "max_transactions", "max_sessions", "session_max_age", "exemplars"},
+    )
+    default = TransactionSettings()
+    get = section.get
+    settings = TransactionSettings(
+        timeout=check.duration("transactions.timeout", get("timeout"), default.timeout),
+        max_transactions=check.integer(
+            "transactions.max_transactions", get("max_transactions"), default.max_transactions, 1
+        ),
+        max_sessions=check.integer(
+            "transactions.max_sessions", get("max_sessions"), default.max_sessions, 1
+        ),
+        session_max_age=check.duration(
+            "transactions.session_max_age", get("session_max_age"), default.session_max_age
+        ),
+    )
+    exemplars = check.choice(
+        "transactions.exemplars", get("exemplars"), EXEMPLAR_MODES, Transactions().exemplars
+    )
+    return Transactions(settings, exemplars)
+
+
+def _read_top_peers(check: _Checker, value: object) -> TopPeers:
+    section = check.mapping("top_peers", value)
+    check.keys("top_peers.", section, {"count", "window"})
+    default = TopPeers()
+    count = check.integer("top_peers.count", section.get("count"), default.count, 0)
+    if count > MAX_TOP_PEERS:
+        check.fail(
+            "top_peers.count",
+            f"{count} is above the limit of {MAX_TOP_PEERS}: each ranked peer is a series; "
+            "use a query on sip_peer_responses_total for wider views",
+        )
+        count = MAX_TOP_PEERS
+    window = check.duration("top_peers.window", section.get("window"), default.window)
+    return TopPeers(count, window)
 
 
 def _read_precreate(check: _Checker, value: object) -> Precreate:
@@ -260,6 +326,10 @@ def _read_source(check: _Checker, where: str, item: object) -> SourceConfig | No
             f"{where}.start_at", item.get("start_at"), ("end", "beginning"), "end"
         ),
         poll_only=check.boolean(f"{where}.poll_only", item.get("poll_only"), False),
+        # On by default where the format logs whole messages (Call-ID and CSeq).
+        transactions=check.boolean(
+            f"{where}.transactions", item.get("transactions"), format_name == "sip"
+        ),
     )
 
 

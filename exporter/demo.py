@@ -2,17 +2,20 @@
 
 Owns the demo scenario: a platform (wvp-GB28181-pro with `sip-log` on) and its cameras
 registering with digest auth, sending keepalives, answering catalog queries and live-view
-INVITEs, with occasional 408 bursts (cameras not answering) and 503 bursts (an upstream
-platform overloaded). Text generation is pure; `write_forever` is the one I/O edge.
+INVITEs, with occasional 408 bursts (cameras not answering, some not at all) and 503 bursts
+(an upstream platform overloaded). Each message is logged after its own delay (answers take
+milliseconds to seconds, live views last minutes), so response times, timeouts and session
+durations are there to see. Text generation is pure; `write_forever` is the one I/O edge.
 """
 
 from __future__ import annotations
 
+import heapq
 import random
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 DOMAIN = "3402000000"
 PLATFORM = "34020000002000000001"
@@ -32,6 +35,7 @@ class Message:
     to_id: str
     peer: str
     body: str = ""
+    delay: float = 0.0  # seconds after the exchange began
 
 
 def render(message: Message, stamp: datetime, thread: str) -> str:
@@ -81,7 +85,15 @@ class Traffic:
         return f"192.168.{int(camera[-4:-2]) + 20}.{int(camera[-2:]) + 10}:5060"
 
     def exchange(self) -> list[Message]:
-        """One exchange between the platform and a camera: requests and their answers."""
+        """One exchange between the platform and a camera: requests and their answers,
+        each with its delay from the exchange's start, in order of delay."""
+        messages = self._exchange()
+        return sorted(messages, key=lambda message: message.delay)
+
+    def _after(self, low: float, high: float) -> float:
+        return self._random.uniform(low, high)
+
+    def _exchange(self) -> list[Message]:
         camera = self._random.choice(self._cameras)
         pick = self._random.random()
         if self._burst is None and pick < 0.01:
@@ -116,19 +128,49 @@ class Traffic:
                 peer,
                 body,
             ),
-            Message("out", "SIP/2.0 200 OK", "MESSAGE", cseq, call, camera, PLATFORM, peer),
+            Message(
+                "out",
+                "SIP/2.0 200 OK",
+                "MESSAGE",
+                cseq,
+                call,
+                camera,
+                PLATFORM,
+                peer,
+                delay=self._after(0.002, 0.015),
+            ),
         ]
 
     def _register(self, camera: str) -> list[Message]:
         call, cseq = self._call()
         peer, uri = self._peer(camera), f"REGISTER sip:{PLATFORM}@{DOMAIN} SIP/2.0"
+        challenged = self._after(0.003, 0.010)
+        again = challenged + self._after(0.04, 0.12)
         return [
             Message("in", uri, "REGISTER", cseq, call, camera, camera, peer),
             Message(
-                "out", "SIP/2.0 401 Unauthorized", "REGISTER", cseq, call, camera, camera, peer
+                "out",
+                "SIP/2.0 401 Unauthorized",
+                "REGISTER",
+                cseq,
+                call,
+                camera,
+                camera,
+                peer,
+                delay=challenged,
             ),
-            Message("in", uri, "REGISTER", cseq + 1, call, camera, camera, peer),
-            Message("out", "SIP/2.0 200 OK", "REGISTER", cseq + 1, call, camera, camera, peer),
+            Message("in", uri, "REGISTER", cseq + 1, call, camera, camera, peer, delay=again),
+            Message(
+                "out",
+                "SIP/2.0 200 OK",
+                "REGISTER",
+                cseq + 1,
+                call,
+                camera,
+                camera,
+                peer,
+                delay=again + self._after(0.005, 0.02),
+            ),
         ]
 
     def _catalog(self, camera: str) -> list[Message]:
@@ -150,7 +192,17 @@ class Traffic:
                 peer,
                 query,
             ),
-            Message("in", "SIP/2.0 200 OK", "MESSAGE", cseq, call, PLATFORM, camera, peer),
+            Message(
+                "in",
+                "SIP/2.0 200 OK",
+                "MESSAGE",
+                cseq,
+                call,
+                PLATFORM,
+                camera,
+                peer,
+                delay=self._random.lognormvariate(-2.5, 0.8),  # about 80 ms, a tail to 1 s
+            ),
         ]
 
     def _live_view(self, camera: str) -> list[Message]:
@@ -162,13 +214,44 @@ class Traffic:
             return [
                 Message("out", invite, "INVITE", cseq, call, PLATFORM, channel, peer),
                 Message(
-                    "in", "SIP/2.0 486 Busy Here", "INVITE", cseq, call, PLATFORM, channel, peer
+                    "in",
+                    "SIP/2.0 486 Busy Here",
+                    "INVITE",
+                    cseq,
+                    call,
+                    PLATFORM,
+                    channel,
+                    peer,
+                    delay=self._after(0.05, 0.3),
                 ),
             ]
+        # Most cameras answer within a second or two; a few old DVRs take several.
+        answered = self._after(0.3, 2.5) if answer < 0.9 else self._after(3.0, 8.0)
+        ended = answered + self._after(20.0, 180.0)
         return [
             Message("out", invite, "INVITE", cseq, call, PLATFORM, channel, peer),
-            Message("in", "SIP/2.0 100 Trying", "INVITE", cseq, call, PLATFORM, channel, peer),
-            Message("in", "SIP/2.0 200 OK", "INVITE", cseq, call, PLATFORM, channel, peer),
+            Message(
+                "in",
+                "SIP/2.0 100 Trying",
+                "INVITE",
+                cseq,
+                call,
+                PLATFORM,
+                channel,
+                peer,
+                delay=self._after(0.005, 0.02),
+            ),
+            Message(
+                "in",
+                "SIP/2.0 200 OK",
+                "INVITE",
+                cseq,
+                call,
+                PLATFORM,
+                channel,
+                peer,
+                delay=answered,
+            ),
             Message(
                 "out",
                 f"ACK sip:{channel}@{DOMAIN} SIP/2.0",
@@ -178,6 +261,7 @@ class Traffic:
                 PLATFORM,
                 channel,
                 peer,
+                delay=answered + 0.004,
             ),
             Message(
                 "out",
@@ -188,8 +272,19 @@ class Traffic:
                 PLATFORM,
                 channel,
                 peer,
+                delay=ended,
             ),
-            Message("in", "SIP/2.0 200 OK", "BYE", cseq + 1, call, PLATFORM, channel, peer),
+            Message(
+                "in",
+                "SIP/2.0 200 OK",
+                "BYE",
+                cseq + 1,
+                call,
+                PLATFORM,
+                channel,
+                peer,
+                delay=ended + self._after(0.01, 0.06),
+            ),
         ]
 
     def _failure(self, camera: str) -> list[Message]:
@@ -199,33 +294,55 @@ class Traffic:
         call, cseq = self._call()
         peer = self._peer(camera)
         phrase = "Request Timeout" if code == "408" else "Service Unavailable"
+        invite = Message(
+            "out",
+            f"INVITE sip:{camera}@{DOMAIN} SIP/2.0",
+            "INVITE",
+            cseq,
+            call,
+            PLATFORM,
+            camera,
+            peer,
+        )
+        if code == "408" and self._random.random() < 0.5:
+            return [invite]  # a camera gone silent: the transaction times out unanswered
+        delay = self._after(0.005, 0.05) if code == "503" else self._after(2.0, 6.0)
+        failed = Message(
+            "in", f"SIP/2.0 {code} {phrase}", "INVITE", cseq, call, PLATFORM, camera, peer
+        )
+        return [invite, replace(failed, delay=delay)]
+
+    def timed(self, stamp: datetime) -> list[tuple[datetime, str]]:
+        """The log text of one exchange begun at `stamp`: each message with its own time."""
         return [
-            Message(
-                "out",
-                f"INVITE sip:{camera}@{DOMAIN} SIP/2.0",
-                "INVITE",
-                cseq,
-                call,
-                PLATFORM,
-                camera,
-                peer,
-            ),
-            Message("in", f"SIP/2.0 {code} {phrase}", "INVITE", cseq, call, PLATFORM, camera, peer),
+            (when, render(message, when, f"Thread-{100 + n}"))
+            for n, message in enumerate(self.exchange())
+            for when in [stamp + timedelta(seconds=message.delay)]
         ]
 
     def text(self, stamp: datetime) -> Iterator[str]:
-        """The log text of one exchange, stamped at `stamp`."""
-        for n, message in enumerate(self.exchange()):
-            yield render(message, stamp, f"Thread-{100 + n}")
+        """The log text of one exchange begun at `stamp`, in the order it is logged."""
+        for _, text in self.timed(stamp):
+            yield text
 
 
 def write_forever(
     path: str, stop: threading.Event, rate: float = 20.0, now: Callable[[], datetime] = datetime.now
 ) -> None:
-    """Append `rate` exchanges a second to `path` until `stop` is set."""
+    """Begin `rate` exchanges a second, appending each message to `path` when its time
+    comes, until `stop` is set."""
     traffic = Traffic()
+    due: list[tuple[datetime, int, str]] = []  # a heap of messages not written yet
+    order = 0
     with open(path, "a", encoding="utf-8", newline="") as log_file:
         while not stop.is_set():
-            log_file.write("".join(traffic.text(now())))
+            for when, text in traffic.timed(now()):
+                heapq.heappush(due, (when, order, text))
+                order += 1
+            ready = []
+            current = now()
+            while due and due[0][0] <= current:
+                ready.append(heapq.heappop(due)[2])
+            log_file.write("".join(ready))
             log_file.flush()
             stop.wait(1.0 / rate)

@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable
 
 from exporter.collector import Family
-from exporter.tally import Labels
+from exporter.tally import Exemplar, HistogramValue, Labels
 
 
 def go_float(value: float) -> str:
@@ -49,6 +49,7 @@ class Exposition:
         # Per metric, its label sets and their order: sorting 5,000 label tuples costs
         # more than writing them, and the set rarely changes between scrapes.
         self._orders: dict[str, tuple[frozenset[Labels], list[Labels]]] = {}
+        self._histogram_prefixes: dict[tuple[str, Labels], list[str]] = {}
 
     def render(self, families: Iterable[Family], *, openmetrics: bool) -> bytes:
         """The families as text; OpenMetrics without its closing `# EOF` line, which the
@@ -57,6 +58,12 @@ class Exposition:
         for family in families:
             metric = family.metric
             out.append(_header(metric.name, metric.kind, metric.help, openmetrics))
+            if family.histograms is not None:
+                for labels in self._order(family):
+                    out.append(
+                        self._histogram(family, labels, family.histograms[labels], openmetrics)
+                    )
+                continue
             prefixes, samples = self._prefixes, family.samples
             for labels in self._order(family):
                 value = samples[labels]
@@ -67,6 +74,28 @@ class Exposition:
                 out.append(prefix + go_float(value) + "\n")
         return "".join(out).encode("utf-8")
 
+    def _histogram(
+        self, family: Family, labels: Labels, value: HistogramValue, openmetrics: bool
+    ) -> str:
+        """One histogram series: its buckets (with exemplars under OpenMetrics), count, sum."""
+        metric = family.metric
+        key = (metric.name, labels)
+        prefixes = self._histogram_prefixes.get(key)
+        if prefixes is None:
+            names = (*metric.labels, "le")
+            bounds = [go_float(bound) for bound in metric.buckets] + ["+Inf"]
+            prefixes = [_prefix(f"{metric.name}_bucket", names, (*labels, le)) for le in bounds]
+            prefixes.append(_prefix(f"{metric.name}_count", metric.labels, labels))
+            prefixes.append(_prefix(f"{metric.name}_sum", metric.labels, labels))
+            self._histogram_prefixes[key] = prefixes
+        lines = []
+        for prefix, count, exemplar in zip(prefixes, value.buckets, value.exemplars, strict=False):
+            tail = _exemplar(exemplar) if openmetrics and exemplar is not None else ""
+            lines.append(f"{prefix}{go_float(count)}{tail}\n")
+        lines.append(f"{prefixes[-2]}{go_float(value.count)}\n")
+        lines.append(f"{prefixes[-1]}{go_float(value.sum)}\n")
+        return "".join(lines)
+
     def _order(self, family: Family) -> Iterable[Labels]:
         if not family.in_label_order:
             return family.samples.keys()
@@ -76,6 +105,13 @@ class Exposition:
             kept = (frozenset(order), order)
             self._orders[family.metric.name] = kept
         return kept[1]
+
+
+def _exemplar(exemplar: Exemplar) -> str:
+    return (
+        f' # {{call_id="{_escape_value(exemplar.label)}"}} '
+        f"{go_float(exemplar.value)} {exemplar.time!r}"
+    )
 
 
 def _header(name: str, kind: str, help_text: str, openmetrics: bool) -> str:

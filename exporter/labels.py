@@ -1,8 +1,8 @@
 """Events to label sets: the classify step between parsing and the tally.
 
 Owns the metric names of the SIP counters and how an `Event` becomes their label values
-(source, direction, method, code, category), so that every label keeps its closed,
-bounded set of values whatever the log says. Pure.
+(source, direction, method, code, category, peer_type), so that every label keeps its
+closed, bounded set of values whatever the log says. Pure.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import itemgetter
 
-from exporter import contract
+from exporter import contract, gb28181
 from exporter.events import Event, Kind, method_label
+from exporter.peers import is_failure, peer_of
 from exporter.tally import Labels
 
 RESPONSES = contract.RESPONSES.name
@@ -23,6 +24,8 @@ Classify = Callable[[str, str], tuple[str, str]]
 
 # What an event's labels depend on: kind, direction, method, code (its first four fields).
 _LABELLED_FIELDS = itemgetter(0, 1, 2, 3)
+# What its peer depends on: kind, direction, code, From user, To user.
+_PEER_FIELDS = itemgetter(0, 1, 3, 6, 7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,9 @@ class Counted:
 
     responses: Counter[Labels]
     requests: Counter[Labels]
+    peers: Counter[Labels]
+    # The peer of each failed response (4xx-6xx, platform codes), for the ranking.
+    failing: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +58,23 @@ class Labeler:
                 responses[self.response_labels(direction, method, code)] += count
             else:
                 requests[(self.source, str(direction), method_label(method))] += count
-        return Counted(responses, requests)
+        peers, failing = self._peers(events)
+        return Counted(responses, requests, peers, failing)
+
+    def _peers(self, events: Iterable[Event]) -> tuple[Counter[Labels], list[str]]:
+        """Responses by the kind of device at the other end (see `peers.peer_user`)."""
+        groups: Counter[tuple[Kind, str, str, str, str]] = Counter(map(_PEER_FIELDS, events))
+        peers: Counter[Labels] = Counter()
+        failing: list[str] = []
+        for (kind, direction, code, from_user, to_user), count in groups.items():
+            if kind is not Kind.RESPONSE:
+                continue
+            peer = peer_of(kind, direction, from_user, to_user)
+            _, category = self.classify(code, self.profile)
+            peers[(self.source, str(direction), gb28181.peer_type(peer), category)] += count
+            if peer and is_failure(code):
+                failing.extend([peer] * count)
+        return peers, failing
 
     def response_labels(self, direction: str, method: str, code: str) -> Labels:
         code_label, category = self.classify(code, self.profile)

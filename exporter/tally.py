@@ -1,15 +1,18 @@
-"""The counts: every counter value the exporter serves, keyed by metric and label values.
+"""The counts: every counter and histogram value the exporter serves, by metric and labels.
 
-Owns the counter values, the cardinality guard that bounds how many label sets a metric
-may hold, and the plain-data form (`dump`/`load`) that a checkpoint stores. Pure: no I/O,
+Owns the counter values, the histograms (bucket counts, sum, and each bucket's latest
+exemplar), the cardinality guard that bounds how many label sets a counter may hold, and
+the plain-data form (`dump`/`load`) that a checkpoint stores (exemplars are not kept: they
+point at recent calls). Pure: no I/O,
 no locks, no prometheus-client; the reader thread owns the one `Tally` and hands
 snapshots to whoever renders them.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from exporter import contract
 
@@ -18,6 +21,30 @@ Counts = dict[Labels, int]
 
 OVERFLOW = "overflow"
 DROPPED_METRIC = contract.SERIES_DROPPED.name
+BUCKETS = {metric.name: metric.buckets for metric in contract.HISTOGRAMS}
+
+
+@dataclass(frozen=True, slots=True)
+class Exemplar:
+    """One observation a bucket points at: a label (`call_id`) value, the value, its time."""
+
+    label: str
+    value: float
+    time: float
+
+
+@dataclass(frozen=True, slots=True)
+class HistogramValue:
+    """One histogram series at one moment: cumulative bucket counts (the last is +Inf),
+    the sum, and per bucket the latest exemplar (None: none yet)."""
+
+    buckets: tuple[int, ...]
+    sum: float
+    exemplars: tuple[Exemplar | None, ...]
+
+    @property
+    def count(self) -> int:
+        return self.buckets[-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +52,28 @@ class TallySnapshot:
     """A copy of all counts at one moment, safe to read from any thread."""
 
     counters: Mapping[str, Mapping[Labels, int]]
+    histograms: Mapping[str, Mapping[Labels, HistogramValue]] = field(default_factory=dict)
 
     def get(self, metric: str, labels: Labels) -> int:
         return self.counters.get(metric, {}).get(labels, 0)
+
+
+class _Histogram:
+    """One histogram series as it fills: counts per bucket (not cumulative), the sum."""
+
+    __slots__ = ("counts", "exemplars", "sum")
+
+    def __init__(self, size: int) -> None:
+        self.counts = [0] * size
+        self.sum = 0.0
+        self.exemplars: list[Exemplar | None] = [None] * size
+
+    def value(self) -> HistogramValue:
+        total, cumulative = 0, []
+        for count in self.counts:
+            total += count
+            cumulative.append(total)
+        return HistogramValue(tuple(cumulative), self.sum, tuple(self.exemplars))
 
 
 class Tally:
@@ -43,6 +89,24 @@ class Tally:
     def __init__(self, limits: Mapping[str, int]) -> None:
         self._limits = dict(limits)
         self._counters: dict[str, Counts] = {}
+        self._histograms: dict[str, dict[Labels, _Histogram]] = {}
+
+    def observe(
+        self, metric: str, labels: Labels, value: float, exemplar: Exemplar | None = None
+    ) -> None:
+        """Count one observation of a histogram of the contract (its label values come
+        from closed sets, so no guard is needed)."""
+        bounds = BUCKETS[metric]
+        series = self._histograms.setdefault(metric, {})
+        histogram = series.get(labels)
+        if histogram is None:
+            histogram = series[labels] = _Histogram(len(bounds) + 1)
+        # The first bucket whose upper bound is >= value ("le"), else +Inf.
+        index = bisect_left(bounds, value)
+        histogram.counts[index] += 1
+        histogram.sum += value
+        if exemplar is not None:
+            histogram.exemplars[index] = exemplar
 
     def add(self, metric: str, counts: Mapping[Labels, int]) -> None:
         """Add a batch of increments to one metric."""
@@ -69,23 +133,36 @@ class Tally:
     def remove_source(self, source: str, metrics: Iterable[str]) -> None:
         """Forget every series of `source` in these metrics (their first label is source)."""
         for metric in metrics:
-            series = self._counters.get(metric, {})
-            for labels in [labels for labels in series if labels[:1] == (source,)]:
-                del series[labels]
+            for table in (self._counters, self._histograms):
+                series = table.get(metric, {})
+                for labels in [labels for labels in series if labels[:1] == (source,)]:
+                    del series[labels]
 
     def set_limits(self, limits: Mapping[str, int]) -> None:
         """New limits apply to series not yet created; existing series are kept."""
         self._limits = dict(limits)
 
     def snapshot(self) -> TallySnapshot:
-        return TallySnapshot({metric: dict(series) for metric, series in self._counters.items()})
+        return TallySnapshot(
+            {metric: dict(series) for metric, series in self._counters.items()},
+            {
+                metric: {labels: h.value() for labels, h in series.items()}
+                for metric, series in self._histograms.items()
+            },
+        )
 
-    def dump(self) -> dict[str, list[list[str | int]]]:
-        """Plain data for a checkpoint: metric -> [[label values…, value], …]."""
-        return {
+    def dump(self) -> dict[str, list[list[object]]]:
+        """Plain data for a checkpoint: metric -> [[label values…, value], …]; for a
+        histogram the value is [[counts per bucket…], sum]."""
+        counters: dict[str, list[list[object]]] = {
             metric: [[*labels, value] for labels, value in series.items()]
             for metric, series in self._counters.items()
         }
+        for metric, histograms in self._histograms.items():
+            counters[metric] = [
+                [*labels, [list(h.counts), h.sum]] for labels, h in histograms.items()
+            ]
+        return counters
 
     @classmethod
     def load(cls, limits: Mapping[str, int], data: object) -> Tally:
@@ -96,6 +173,9 @@ class Tally:
         for metric, rows in data.items():
             if not isinstance(metric, str) or not isinstance(rows, list):
                 raise ValueError(f"counters.{metric}: expected a list of rows")
+            if metric in BUCKETS:
+                tally._histograms[metric] = _load_histograms(metric, rows)
+                continue
             series = tally._counters.setdefault(metric, {})
             for row in rows:
                 if (
@@ -108,3 +188,27 @@ class Tally:
                     raise ValueError(f"counters.{metric}: bad row {row!r}")
                 series[tuple(row[:-1])] = row[-1]
         return tally
+
+
+def _load_histograms(metric: str, rows: list[object]) -> dict[Labels, _Histogram]:
+    size = len(BUCKETS[metric]) + 1
+    series: dict[Labels, _Histogram] = {}
+    for row in rows:
+        if not isinstance(row, list) or not row or not isinstance(row[-1], list):
+            raise ValueError(f"counters.{metric}: bad row {row!r}")
+        value = row[-1]
+        counts = value[0] if len(value) == 2 else None
+        total = value[1] if len(value) == 2 else None
+        if (
+            not isinstance(counts, list)
+            or len(counts) != size
+            or not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts)
+            or not isinstance(total, (int, float))
+            or isinstance(total, bool)
+            or not all(isinstance(label, str) for label in row[:-1])
+        ):
+            raise ValueError(f"counters.{metric}: bad row {row!r}")
+        histogram = _Histogram(size)
+        histogram.counts, histogram.sum = list(counts), float(total)
+        series[tuple(row[:-1])] = histogram
+    return series

@@ -3,6 +3,8 @@ changes step never changes which records are found, nor their labels."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from collections import Counter
 from datetime import UTC
 from pathlib import Path
@@ -57,7 +59,10 @@ def backfilled(paths: list[str], config: Config, step: int = 1) -> Outcome:
 def test_every_record_replay_counts_is_counted_or_skipped_with_a_reason(name: str) -> None:
     config = config_for(name)
     path = str(FIXTURES / name)
-    live = replay([path], config.sources[0], CATALOG, config).snapshot().counters
+    # Backfill writes every copy of a message, as replay counts them without transaction
+    # matching (which counts a retransmission once).
+    source = dataclasses.replace(config.sources[0], transactions=False)
+    live = replay([path], source, CATALOG, config).snapshot().counters
     outcome = backfilled([path], config)
     for metric in (contract.RESPONSES.name, contract.REQUESTS.name):
         expected = Counter({k: v for k, v in live.get(metric, {}).items() if v})

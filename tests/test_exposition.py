@@ -7,15 +7,21 @@ from collections.abc import Iterable, Iterator, Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from prometheus_client import generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.openmetrics.exposition import generate_latest as openmetrics_latest
 from prometheus_client.registry import Collector, CollectorRegistry
+from prometheus_client.samples import Exemplar as ClientExemplar
 from prometheus_client.utils import floatToGoString
 
 from exporter import contract
 from exporter.collector import Family, SourceGauges, View, families
 from exporter.exposition import Exposition, go_float
-from exporter.tally import TallySnapshot
+from exporter.tally import Exemplar, HistogramValue, TallySnapshot
 
 
 class _Reference(Collector):
@@ -26,12 +32,36 @@ class _Reference(Collector):
 
     def collect(self) -> Iterator[Metric]:
         for family in self._shown:
+            if family.histograms is not None:
+                yield _histogram(family, family.histograms)
+                continue
             kind = CounterMetricFamily if family.metric.kind == "counter" else GaugeMetricFamily
             metric = kind(family.metric.name, family.metric.help, labels=family.metric.labels)
             order = sorted(family.samples) if family.in_label_order else family.samples
             for labels in order:
                 metric.add_metric(labels, family.samples[labels])
             yield metric
+
+
+def _histogram(family: Family, values: dict[tuple[str, ...], HistogramValue]) -> Metric:
+    metric = HistogramMetricFamily(
+        family.metric.name, family.metric.help, labels=family.metric.labels
+    )
+    bounds = [floatToGoString(b) for b in family.metric.buckets] + ["+Inf"]  # type: ignore[no-untyped-call]
+    for labels in sorted(values):
+        value = values[labels]
+        buckets = [
+            (le, count)
+            if exemplar is None
+            else (
+                le,
+                count,
+                ClientExemplar({"call_id": exemplar.label}, exemplar.value, exemplar.time),
+            )
+            for le, count, exemplar in zip(bounds, value.buckets, value.exemplars, strict=True)
+        ]
+        metric.add_metric(labels, buckets, value.sum)
+    return metric
 
 
 def reference(shown: Sequence[Family], *, openmetrics: bool) -> bytes:
@@ -69,13 +99,38 @@ def views(draw: st.DrawFn) -> tuple[View, list[tuple[str, ...]]]:
         )
     )
     info = draw(st.lists(st.tuples(*[TEXT] * len(contract.CODE_INFO.labels)), max_size=3))
+    histograms = {
+        contract.RESPONSE_DURATION.name: draw(
+            st.dictionaries(st.tuples(TEXT, TEXT, TEXT, TEXT), histogram_values(13), max_size=3)
+        ),
+        contract.SESSION_DURATION.name: draw(
+            st.dictionaries(st.tuples(TEXT, TEXT), histogram_values(15), max_size=2)
+        ),
+    }
     counters: dict[str, dict[tuple[str, ...], int]] = {
         contract.RESPONSES.name: responses,
         contract.REQUESTS.name: requests,
         contract.LINES.name: plain,
         contract.CHECKPOINT_SAVES.name: {(): draw(COUNTS)},
     }
-    return View(TallySnapshot(counters), gauges), info
+    return View(TallySnapshot(counters, histograms), gauges), info
+
+
+SECONDS = st.floats(min_value=0, max_value=1e5, allow_nan=False)
+
+
+@st.composite
+def histogram_values(draw: st.DrawFn, size: int) -> HistogramValue:
+    counts = draw(st.lists(st.integers(0, 10**9), min_size=size, max_size=size))
+    cumulative = [sum(counts[: i + 1]) for i in range(size)]
+    exemplars = draw(
+        st.lists(
+            st.none() | st.builds(Exemplar, TEXT, SECONDS, st.floats(min_value=1e9, max_value=2e9)),
+            min_size=size,
+            max_size=size,
+        )
+    )
+    return HistogramValue(tuple(cumulative), draw(SECONDS), tuple(exemplars))
 
 
 @settings(max_examples=150, deadline=None)
