@@ -23,6 +23,7 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
@@ -109,6 +110,59 @@ class FileClock:
     def __init__(self, settings: TimeSettings) -> None:
         self._settings = settings
         self._last: datetime | None = None  # the last full date and time, in its zone
+        self._latest: float | None = None  # `times`: the time of the last stamp read
+
+    def times(self, data: bytes, offsets: Sequence[int], end: int) -> list[float | None]:
+        """The time of the events whose records start at `offsets` (ascending) in
+        data[:end], the consumed part of a read: that of the last stamp starting at or
+        before each, the last stamp before `data` carrying over from earlier reads (None:
+        no stamp yet, or one that names no instant).
+
+        Equal to reading every stamp with `stamps`, and much cheaper: from each event it
+        looks back line by line only to the previous event, and usually finds the stamp
+        on the wrapper line right above the message; lines after the last event are looked
+        at once, for the events of later reads.
+        """
+        times: list[float | None] = []
+        floor = -1  # lines starting after this belong to the event being dated
+        for offset in offsets:
+            found = self._nearest(data, floor, offset)
+            if found is not None:
+                self._latest = found.seconds
+            times.append(self._latest)
+            floor = offset
+        if end > floor + 1:
+            found = self._nearest(data, floor, end - 1)
+            if found is not None:
+                self._latest = found.seconds
+        return times
+
+    def _nearest(self, data: bytes, floor: int, position: int) -> Stamp | None:
+        """The stamp of the last stamped line starting in (floor, position]."""
+        line = data.rfind(b"\n", 0, position) + 1
+        while line > floor:
+            found = _STAMP_LINE.match(data, line)
+            if found is not None:
+                if found["th"] is not None:
+                    # A time of day takes its date from the nearest dated line above it.
+                    self._nearest_dated(data, floor, line)
+                return self._read(found)
+            if line == 0:
+                break
+            line = data.rfind(b"\n", 0, line - 1) + 1
+        return None
+
+    def _nearest_dated(self, data: bytes, floor: int, before: int) -> None:
+        """Read the nearest stamp with a date in lines starting in (floor, before)."""
+        line = before
+        while line > floor and line > 0:
+            line = data.rfind(b"\n", 0, line - 1) + 1
+            if line <= floor:
+                return
+            found = _STAMP_LINE.match(data, line)
+            if found is not None and found["th"] is None:
+                self._read(found)
+                return
 
     def stamps(self, data: bytes, end: int) -> list[Stamp]:
         """Every stamp on the complete lines of data[:end], in order."""

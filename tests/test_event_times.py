@@ -3,6 +3,7 @@ stream reads a file with the file's clock (RecordStream with a FileClock)."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import UTC, datetime
 
 import pytest
@@ -13,7 +14,7 @@ from exporter.formats.base import Parsed, Parser
 from exporter.formats.options import RegexOptions, SipOptions, WvpOptions
 from exporter.formats.sip import SipParser
 from exporter.formats.stream import Batch, RecordStream
-from exporter.timestamps import FileClock, Stamp, TimeSettings
+from exporter.timestamps import FileClock, TimeSettings
 
 # Before the import, so that its checks fail with the values they compared.
 pytest.register_assert_rewrite("tests.formatcheck")
@@ -126,29 +127,28 @@ def test_records_cut_between_two_reads_at_any_byte_keep_their_times(name: str) -
         assert dated(parser, [data[:cut], data[cut:]]) == whole, f"cut at byte {cut}"
 
 
-class CountingClock(FileClock):
-    """A file's clock that counts the bytes it was asked to search for stamps."""
-
-    searched = 0
-
-    def stamps(self, data: bytes, end: int) -> list[Stamp]:
-        self.searched += end
-        return super().stamps(data, end)
-
-
-@pytest.mark.parametrize("piece", [1, 13, 4093])
-@pytest.mark.parametrize("name", ["sip-wvp.log", "sip-kamailio-sipdump.log", "sip-rsyslog.log"])
-def test_every_byte_is_searched_for_stamps_once_however_it_is_fed(name: str, piece: int) -> None:
-    # A parser may leave bytes unconsumed again and again (a message still being written);
-    # they are searched once they are consumed, not each time they are handed over.
+def every_stamp_times(name: str) -> list[float | None]:
+    """The reference: every stamp of the whole file read in one pass, and each event
+    dated by the last one starting at or before its offset."""
     data = fixture_bytes(name)
-    clock = CountingClock(UTC_2024)
-    stream = RecordStream(sip_parser(name), MAX_LINE, clock=clock)
-    for start in range(0, len(data), piece):
-        stream.feed(data[start : start + piece])
-        stream.flush()
-    stream.finish()
-    assert clock.searched == len(data)
+    parsed = sip_parser(name).parse(data, final=True)
+    stamps = FileClock(UTC_2024).stamps(data, len(data))
+    starts = [stamp.start for stamp in stamps]
+    times: list[float | None] = []
+    for offset in parsed.offsets:
+        before = bisect_right(starts, offset)
+        times.append(stamps[before - 1].seconds if before else None)
+    return times
+
+
+@pytest.mark.parametrize("piece", [1, 13, 4093, 1 << 20])
+@pytest.mark.parametrize("name", SIP_FIXTURES)
+def test_looking_back_from_each_event_dates_it_as_reading_every_stamp_would(
+    name: str, piece: int
+) -> None:
+    # The clock looks back from each event only to the one before it, and once over the
+    # lines after the last; that must be the same as reading every stamp of the file.
+    assert times_of(name, piece) == every_stamp_times(name)
 
 
 def test_a_stamp_read_earlier_dates_records_that_come_in_a_later_read() -> None:

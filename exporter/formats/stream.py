@@ -12,7 +12,6 @@ read offset minus `pending`: restarting there re-reads only what produced no eve
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from exporter.events import Event
@@ -87,7 +86,6 @@ class RecordStream:
         self._pending = b""
         self._skipping = False  # inside an over-long line whose head was already read
         self._clock = clock
-        self._latest: Time = None  # the time of the last stamp read so far
 
     @property
     def pending(self) -> int:
@@ -136,18 +134,10 @@ class RecordStream:
 
     def _times(self, clock: FileClock, data: bytes, parsed: Parsed) -> list[Time]:
         """The time of each event `parsed` found in `data`, from the stamps of the part it
-        consumed and the last stamp before `data`."""
-        stamps = clock.stamps(data, parsed.consumed)
-        if parsed.offsets:
-            starts = [stamp.start for stamp in stamps]
-            times: list[Time] = []
-            for offset in parsed.offsets:
-                before = bisect_right(starts, offset)
-                times.append(stamps[before - 1].seconds if before else self._latest)
-        else:
-            times = [None] * len(parsed.events)
-        if stamps:
-            self._latest = stamps[-1].seconds
+        consumed and the last stamp before `data` (which the clock keeps)."""
+        times = clock.times(data, parsed.offsets, parsed.consumed)
+        if len(times) != len(parsed.events):
+            return [None] * len(parsed.events)  # a parser that gives no offsets
         return times
 
     def _cut_long_line(self, tail: int, batch: Batch) -> None:
