@@ -128,13 +128,23 @@ def metric_names(expr: str) -> set[str]:
 
 @cache
 def metric_reference() -> dict[str, frozenset[str]]:
-    """The README's metric reference: metric name -> its labels."""
+    """The README's metric reference: series name -> its labels. A histogram is served as
+    its `_bucket` (with `le`), `_count` and `_sum` series, which queries read."""
     text = README.read_text(encoding="utf-8")
     assert "## Metric reference" in text, "README.md has no '## Metric reference' section"
     section = text.split("## Metric reference", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `([\w:]+)` \|[^|]*\|([^|]*)\|", section, re.MULTILINE)
+    rows = re.findall(r"^\| `([\w:]+)` \|([^|]*)\|([^|]*)\|", section, re.MULTILINE)
     assert rows, "no metrics found in the README's metric reference"
-    return {name: frozenset(re.findall(r"`(\w+)`", labels)) for name, labels in rows}
+    reference = {}
+    for name, kind, labels in rows:
+        names = frozenset(re.findall(r"`(\w+)`", labels))
+        if kind.strip() == "histogram":
+            reference[f"{name}_bucket"] = names | {"le"}
+            reference[f"{name}_count"] = names
+            reference[f"{name}_sum"] = names
+        else:
+            reference[name] = names
+    return reference
 
 
 @cache
