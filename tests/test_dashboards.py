@@ -34,6 +34,7 @@ UIDS = {
     "sip-overview.json": "sip-overview",
     "sip-codes.json": "sip-codes",
     "sip-exporter-health.json": "sip-exporter-health",
+    "sip-transactions.json": "sip-transactions",
 }
 SCHEMA_VERSION = 39
 PANEL_TYPES = {"timeseries", "stat", "table"}
@@ -128,13 +129,23 @@ def metric_names(expr: str) -> set[str]:
 
 @cache
 def metric_reference() -> dict[str, frozenset[str]]:
-    """The README's metric reference: metric name -> its labels."""
+    """The README's metric reference: series name -> its labels. A histogram is served as
+    its `_bucket` (with `le`), `_count` and `_sum` series, which queries read."""
     text = README.read_text(encoding="utf-8")
     assert "## Metric reference" in text, "README.md has no '## Metric reference' section"
     section = text.split("## Metric reference", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| `([\w:]+)` \|[^|]*\|([^|]*)\|", section, re.MULTILINE)
+    rows = re.findall(r"^\| `([\w:]+)` \|([^|]*)\|([^|]*)\|", section, re.MULTILINE)
     assert rows, "no metrics found in the README's metric reference"
-    return {name: frozenset(re.findall(r"`(\w+)`", labels)) for name, labels in rows}
+    reference = {}
+    for name, kind, labels in rows:
+        names = frozenset(re.findall(r"`(\w+)`", labels))
+        if kind.strip() == "histogram":
+            reference[f"{name}_bucket"] = names | {"le"}
+            reference[f"{name}_count"] = names
+            reference[f"{name}_sum"] = names
+        else:
+            reference[name] = names
+    return reference
 
 
 @cache
@@ -181,7 +192,7 @@ def rule_expressions() -> list[tuple[str, str]]:
     return found
 
 
-def test_the_shipped_dashboards_are_the_three_expected() -> None:
+def test_the_shipped_dashboards_are_the_four_expected() -> None:
     assert {path.name for path in DASHBOARDS.glob("*.json")} == set(UIDS)
 
 
@@ -332,6 +343,54 @@ def test_overview_shows_the_rfc_6076_kpis_and_the_failure_ratio() -> None:
         "source:sip_failed_responses:rate5m",
     ):
         assert series in text
+
+
+def test_transactions_dashboard_draws_what_the_transaction_alerts_evaluate() -> None:
+    exprs = {expr for _, expr in queries(load_dashboard("sip-transactions.json"))}
+    text = " ".join(exprs)
+    for threshold in ("invite_srd_p95_seconds", "transaction_timeout_ratio"):
+        assert f"sip:alert_threshold:{threshold}" in exprs
+    for series in (
+        "source_direction:sip_srd_seconds:p95_rate5m",
+        "source_direction:sip_srd_seconds:median6h_p95_rate5m",
+        "sip:alert_threshold:invite_srd_baseline_factor",
+        "source_direction_method:sip_transaction_timeout:ratio_rate5m",
+    ):
+        assert series in text
+
+
+def test_transactions_dashboard_shows_every_transaction_metric() -> None:
+    text = " ".join(expr for _, expr in queries(load_dashboard("sip-transactions.json")))
+    for metric in (
+        "sip_response_duration_seconds",
+        "sip_session_request_delay_seconds",
+        "sip_session_duration_seconds",
+        "sip_transaction_timeouts_total",
+        "sip_retransmissions_total",
+        "sip_peer_responses_total",
+        "sip_peer_top_failures",
+        "source_direction:sip_sdd_seconds:p95_rate5m",
+    ):
+        assert metric in text, metric
+
+
+def test_transactions_dashboard_lists_the_top_failing_peers_as_a_table_of_now() -> None:
+    dashboard = load_dashboard("sip-transactions.json")
+    table = next(p for p in panels(dashboard) if p["title"] == "Top failing peers")
+    (target,) = table["targets"]
+    assert "sip_peer_top_failures" in target["expr"]
+    assert target["instant"] and target["format"] == "table"
+
+
+def test_health_dashboard_shows_the_transaction_tracking_of_the_exporter() -> None:
+    text = " ".join(expr for _, expr in queries(load_dashboard("sip-exporter-health.json")))
+    for metric in (
+        "sip_exporter_open_transactions",
+        "sip_exporter_open_sessions",
+        "sip_exporter_tracking_evictions_total",
+        "sip_exporter_unmatched_total",
+    ):
+        assert metric in text, metric
 
 
 def test_code_explainer_shows_explanations_in_the_language_of_the_lang_variable() -> None:

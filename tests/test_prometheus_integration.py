@@ -1,9 +1,14 @@
 """End to end: the shipped rules and dashboards against a real Prometheus scraping a real
 exporter that follows a log being written now.
 
-A writer thread appends wvp-GB28181-pro style SIP message dumps every 100 ms: a steady
-phase of about 50 final responses a second, mostly 200, with 408 and 503 each at 0.25/s
-(0.5 %, below every threshold), then, when a test asks for it, a 503 spike of 80/s. A
+A writer thread appends wvp-GB28181-pro style SIP message dumps every 100 ms, each stamped
+with the time it is written and belonging to a whole transaction (Call-ID, CSeq, Via branch
+shared by a request and its responses) between the platform and GB/T 28181 devices (cameras,
+an ipc, a dvr, an nvr that never answers). A steady phase of about 70 final responses a
+second, mostly 200, with 408 and 503 each at 0.25/s (below every threshold); INVITEs answered
+200 ms later, ACKed, and ended by a BYE 2 s later (sessions); a retransmitted INVITE and 200
+now and then; a query to the offline nvr every 5 s that times out (the exporter's
+`transactions.timeout` is 2 s here); then, when a test asks for it, a 503 spike of 80/s. A
 Prometheus with a 1 s scrape and evaluation interval loads config/prometheus/{thresholds,
 rules,alerts}.yml unchanged: the 503 spike alerts have `for: 1m`, so they fire about a
 minute after the spike starts and the whole module runs in well under two minutes.
@@ -26,10 +31,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +44,15 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.sipmsg import request, response
-from tests.support import Exporter, free_port, running_exporter, stop_process, wait_until
+from tests.sipmsg import Transaction
+from tests.support import (
+    Exporter,
+    free_port,
+    running_exporter,
+    stop_process,
+    value,
+    wait_until,
+)
 from tests.test_dashboards import (
     PROMETHEUS_SERIES,
     UIDS,
@@ -63,8 +77,25 @@ STEADY_SECONDS = 20.0
 SPIKE_TIMEOUT = 90.0
 
 
+# The platform's peers: 20-digit GB/T 28181 IDs whose digits 11-13 name the device type.
+CAMERAS = ("34020000001310000001", "34020000001310000002")
+IPC = "34020000001320000001"
+DVR = "34020000001110000001"
+OFFLINE_NVR = "34020000001180000001"
+PEER_TYPES = {**dict.fromkeys(CAMERAS, "camera"), IPC: "ipc", DVR: "dvr", OFFLINE_NVR: "nvr"}
+# The exporter's transaction timeout: the nvr's queries time out 2 s after they are logged.
+TIMEOUT = "2s"
+
+Render = Callable[[datetime], str]
+
+
 class LogWriter(threading.Thread):
-    """Appends a batch of SIP messages to the log every 100 ms until stopped."""
+    """Appends the SIP messages due every 100 ms (a tick) until stopped.
+
+    A transaction started at one tick schedules its later messages (a response 200 ms
+    later, a BYE 2 s later) for later ticks; each message is stamped with the time of the
+    tick that writes it, so the times in the log are the times of writing.
+    """
 
     def __init__(self, path: Path) -> None:
         super().__init__(name="log-writer", daemon=True)
@@ -72,35 +103,80 @@ class LogWriter(threading.Thread):
         self.spike = threading.Event()
         self.stop = threading.Event()
         self.ticks = 0
+        self.due: defaultdict[int, list[Render]] = defaultdict(list)
 
     def run(self) -> None:
         with self.path.open("a", encoding="utf-8", newline="") as log:
             while not self.stop.is_set():
-                log.write(self.batch(self.ticks))
+                log.write(self.batch(self.ticks, datetime.now()))
                 log.flush()
                 self.ticks += 1
                 self.stop.wait(0.1)
 
-    def batch(self, tick: int) -> str:
-        # Per tick: 2 keepalive MESSAGEs answered 200, an INVITE answered 100 then 200, a
-        # REGISTER challenged 401 then one answered 200: 5 final responses.
-        parts = [request("MESSAGE", "in"), response(200, "MESSAGE", "out")] * 2
-        parts += [request("INVITE", "out"), response(100, "INVITE", "in")]
-        parts += [response(200, "INVITE", "in")]
-        parts += [request("REGISTER", "in"), response(401, "REGISTER", "out")]
-        parts += [request("REGISTER", "in"), response(200, "REGISTER", "out")]
-        # One 503 and one 408 every 4 seconds: 0.25/s each, 0.5 % of final responses.
+    def batch(self, tick: int, now: datetime) -> str:
+        def at(delay: int, *renders: Render) -> None:
+            self.due[tick + delay].extend(renders)
+
+        # Per tick, 7 final responses: 2 keepalives the platform answers at once, a query
+        # a dvr answers 100 ms later, an INVITE and the BYE of an earlier one, a REGISTER
+        # challenged 401 and one answered 200.
+        for peer in (CAMERAS[tick % 2], IPC):
+            keepalive = Transaction("MESSAGE", peer, "in")
+            at(0, keepalive.request, partial(keepalive.response, 200))
+        query = Transaction("MESSAGE", DVR, "out")
+        at(0, query.request)
+        at(1, partial(query.response, 200))
+        self.live_view(at, CAMERAS[tick % 2], retransmitted=tick % 20 == 10)
+        register = Transaction("REGISTER", IPC, "in")
+        again = register.in_dialog("REGISTER")
+        at(0, register.request, partial(register.response, 401))
+        at(0, again.request, partial(again.response, 200))
+        # One 503 and one 408 every 4 seconds: 0.25/s each, under 0.5 % of final responses.
         if tick % 40 == 0:
-            parts += [request("INVITE", "out"), response(503, "INVITE", "in")]
+            self.refused(at, IPC, 503)
         if tick % 40 == 20:
-            parts += [request("INVITE", "out"), response(408, "INVITE", "in")]
-        # Once, at the start: one of each code the dashboards show on their own.
+            self.refused(at, DVR, 408)
+        # Every 5 seconds a query to the nvr, which never answers: it times out.
+        if tick % 50 == 25:
+            at(0, Transaction("MESSAGE", OFFLINE_NVR, "out").request)
+        # Once, at the start: one of each code the dashboards show on their own, and an
+        # answer to a keepalive whose request was written before the log began.
         if tick == 0:
             for code in (301, 403, 431, 433, 434, 499, 480, 486, 487):
-                parts += [request("INVITE", "out"), response(code, "INVITE", "in")]
+                self.refused(at, CAMERAS[0], code)
+            at(0, partial(Transaction("MESSAGE", IPC, "in").response, 200))
         if self.spike.is_set():
-            parts += [request("INVITE", "out"), response(503, "INVITE", "in")] * 8
-        return "".join(parts)
+            for _ in range(8):
+                self.refused(at, IPC, 503, delay=0)
+        return "".join(render(now) for render in self.due.pop(tick, []))
+
+    @staticmethod
+    def live_view(at: Callable[..., None], camera: str, *, retransmitted: bool) -> None:
+        """An INVITE the camera answers 200 ms later, ACKed, and its BYE 2 s later. When
+        `retransmitted`, the INVITE is sent again after T1 (500 ms) before the camera
+        answers, and its 200 again because the first ACK was lost."""
+        invite = Transaction("INVITE", camera, "out")
+        bye = invite.in_dialog("BYE")
+        ack = partial(invite.ack, answered=True)
+        if retransmitted:
+            at(0, invite.request)
+            at(5, invite.request, partial(invite.response, 100))
+            at(6, partial(invite.response, 200))
+            at(7, partial(invite.response, 200), ack)
+            at(27, partial(bye.request, in_dialog=True))
+            at(28, partial(bye.response, 200))
+        else:
+            at(0, invite.request, partial(invite.response, 100))
+            at(2, partial(invite.response, 200), ack)
+            at(22, partial(bye.request, in_dialog=True))
+            at(23, partial(bye.response, 200))
+
+    @staticmethod
+    def refused(at: Callable[..., None], peer: str, code: int, delay: int = 1) -> None:
+        """An INVITE the peer answers with a failure `delay` ticks later, then its ACK."""
+        invite = Transaction("INVITE", peer, "out")
+        at(0, invite.request)
+        at(delay, partial(invite.response, code), partial(invite.ack, answered=False))
 
 
 @dataclass
@@ -196,6 +272,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     config = base / "exporter.yml"
     config.write_text(
         "poll_interval: 200ms\n"
+        f"transactions:\n  timeout: {TIMEOUT}\n"
         "sources:\n"
         f"  - name: {SOURCE}\n"
         f'    paths: ["{base / "logs"}/*.log"]\n'
@@ -392,6 +469,62 @@ def test_steady_traffic_really_flowed(stack: Stack) -> None:
         f'source:sip_final_responses:rate2m{{source="{SOURCE}"}}', at=stack.steady_end
     )
     assert rates and float(rates[0]["value"][1]) > 0, rates
+
+
+def test_invite_setup_is_timed_by_the_log(stack: Stack) -> None:
+    # The cameras answer 200 two ticks (200 ms) after the INVITE, one in twenty after a
+    # retransmission (600 ms): the p95 lies between the buckets around those times.
+    p95 = stack.prometheus.query(
+        f'source_direction:sip_srd_seconds:p95_rate5m{{source="{SOURCE}", direction="out"}}',
+        at=stack.steady_end,
+    )
+    assert p95 and 0.1 < float(p95[0]["value"][1]) < 1.0, p95
+
+
+def test_only_the_unanswered_queries_time_out(stack: Stack) -> None:
+    # Everything else is answered well within the 2 s timeout, and ACK is never answered
+    # by design: it must not count as a timeout.
+    samples = stack.exporter.scrape()
+    timed_out = {
+        (labels["method"], labels["direction"])
+        for (name, pairs), count in samples.items()
+        if name == "sip_transaction_timeouts_total" and count > 0
+        for labels in [dict(pairs)]
+    }
+    assert timed_out == {("MESSAGE", "out")}
+
+
+def test_peer_types_name_the_devices_on_the_other_side(stack: Stack) -> None:
+    # The platform's own ID (type 200, sip_server) is in every message too; the peer is
+    # the device. The nvr never answers, so it has no responses.
+    samples = stack.exporter.scrape()
+    seen = {
+        dict(pairs)["peer_type"]
+        for (name, pairs), count in samples.items()
+        if name == "sip_peer_responses_total" and count > 0
+    }
+    assert seen == {"camera", "ipc", "dvr"}
+
+
+def test_top_failing_peers_are_failing_devices_with_their_types(stack: Stack) -> None:
+    samples = stack.exporter.scrape()
+    peers = {
+        dict(pairs)["peer"]: dict(pairs)["peer_type"]
+        for (name, pairs), count in samples.items()
+        if name == "sip_peer_top_failures" and count > 0
+    }
+    assert peers
+    assert all(PEER_TYPES.get(peer) == peer_type for peer, peer_type in peers.items()), peers
+
+
+def test_sessions_retransmissions_and_unmatched_answers_are_counted(stack: Stack) -> None:
+    samples = stack.exporter.scrape()
+    assert value(samples, "sip_session_duration_seconds_count", source=SOURCE) > 0
+    assert value(samples, "sip_exporter_open_sessions", source=SOURCE) > 0
+    for kind in ("request", "response"):
+        assert value(samples, "sip_retransmissions_total", method="INVITE", kind=kind) > 0
+    # The answer to a keepalive written before the log began.
+    assert value(samples, "sip_exporter_unmatched_total", reason="no_request") >= 1
 
 
 def test_a_503_spike_fires_both_503_spike_alerts(spiked: Stack) -> None:

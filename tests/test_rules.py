@@ -154,6 +154,22 @@ def test_code_alert_description_quotes_the_catalog_for_users_and_engineers_in_zh
         assert f".Labels.{label}" in description, f"{alert} does not show {label}"
 
 
+def transaction_alerts() -> tuple[str, ...]:
+    (group,) = [g for g in load(ALERTS)["groups"] if g["name"] == "sip-transactions.alerts"]
+    return tuple(rule["alert"] for rule in group["rules"])
+
+
+@pytest.mark.parametrize("alert", transaction_alerts())
+def test_transaction_alert_waits_twice_its_5_minute_window_so_one_burst_cannot_fire(
+    alert: str,
+) -> None:
+    rule = alerts()[alert]
+    # The windows of the rates it reads (its baseline, a median over 6 hours, is not one).
+    windows = set(re.findall(r"rate(\d+[mh])\b", rule["expr"]))
+    assert windows == {"5m"}, windows
+    assert rule["for"] == "10m"
+
+
 def test_every_threshold_is_compared_against_by_some_alert() -> None:
     used = {name for rule in alerts().values() for name in threshold_references(rule["expr"])}
     unused = thresholds() - used
