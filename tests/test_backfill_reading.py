@@ -4,7 +4,6 @@ changes step never changes which records are found, nor their labels."""
 from __future__ import annotations
 
 import dataclasses
-
 from collections import Counter
 from datetime import UTC
 from pathlib import Path
