@@ -334,6 +334,8 @@ def running_prometheus(
                 f"--config.file={config}",
                 f"--storage.tsdb.path={base / 'tsdb'}",
                 f"--web.listen-address=127.0.0.1:{port}",
+                # Exemplars are kept only with this: the dashboards' exemplar panel needs it.
+                "--enable-feature=exemplar-storage",
             ],
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -557,3 +559,26 @@ def test_the_503_alert_quotes_the_exporters_catalog_in_zh_and_en(spiked: Stack) 
     description = alert["annotations"]["description"]
     for label in ("user_zh", "user_en", "engineer_zh", "engineer_en"):
         assert catalog[label] in description, label
+
+
+def test_prometheus_keeps_the_call_ids_of_response_time_exemplars(stack: Stack) -> None:
+    """Prometheus scrapes OpenMetrics and stores each bucket's exemplar: the Call-ID that
+    the dashboards' exemplar panel shows for a slow bucket."""
+
+    def exemplars() -> list[dict[str, Any]]:
+        now = time.time()
+        found: list[dict[str, Any]] = stack.prometheus.api(
+            "/api/v1/query_exemplars",
+            query='sip_response_duration_seconds_bucket{method="INVITE"}',
+            start=f"{now - 600:.3f}",
+            end=f"{now:.3f}",
+        )
+        return found
+
+    series = wait_until(exemplars, timeout=30, what="exemplars of INVITE response times")
+    kept = [exemplar for found in series for exemplar in found["exemplars"]]
+    assert kept
+    for exemplar in kept:
+        # The feed's Call-IDs: 32 hex digits at the sender's address.
+        assert re.fullmatch(r"[0-9a-f]{32}@[\d.]+", exemplar["labels"]["call_id"]), exemplar
+        assert 0 <= float(exemplar["value"]) <= 32
