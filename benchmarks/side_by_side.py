@@ -1,7 +1,9 @@
 """Replay against mtail and grep on one corpus: alternating runs, medians, cross-checked counts.
 
 Owns the one-shot comparison: `sip-log-exporter replay` (responses by code and method,
-requests by method, directions, everything it serves), `mtail --one_shot` with a program
+requests by method, directions, response times and everything it serves), the same with
+transaction matching off (what pairing and timing the messages costs), `mtail --one_shot`
+with a program
 that counts status lines by code, and `grep -c` for status lines, the floor of what
 scanning the bytes costs. Runs alternate so that a neighbour's load hits every tool alike;
 each tool gets one untimed warm-up run (page cache, first start of its binary).
@@ -31,11 +33,30 @@ class Tool:
     env: dict[str, str] | None = None
 
 
+UNMATCHED = "sip-log-exporter replay, transactions off"
+
+
 def tools_for(corpus: Path, mtail: str) -> list[Tool]:
+    unmatched = corpus.with_name("transactions-off.yml")
+    unmatched.write_text(
+        "sources: [{name: replay, paths: [unused], format: sip, transactions: false}]\n"
+    )
     return [
         Tool(
             "sip-log-exporter replay",
             [sys.executable, "-m", "exporter", "replay", str(corpus)],
+            tools.exporter_env(),
+        ),
+        Tool(
+            UNMATCHED,
+            [
+                sys.executable,
+                "-m",
+                "exporter",
+                "replay",
+                f"--config.file={unmatched}",
+                str(corpus),
+            ],
             tools.exporter_env(),
         ),
         Tool(
@@ -94,6 +115,8 @@ def check(outputs: dict[str, bytes], truth: Truth) -> dict[str, bool]:
         by_code[code] += count
     return {
         "ours_responses_equal_truth": responses == truth.responses,
+        "transactions_off_counts_the_same": ours(outputs[UNMATCHED].decode())
+        == (responses, requests),
         "ours_requests_equal_truth": requests == truth.requests,
         "ours_codes_equal_mtail": by_code == mtails(outputs["mtail --one_shot"].decode()),
         "mtail_codes_equal_truth": mtails(outputs["mtail --one_shot"].decode()) == truth.codes(),
