@@ -177,6 +177,12 @@ def replay(paths: Iterable[str], source: SourceConfig, catalog: Catalog, config:
     return tally
 
 
+def _ranking(config: Config) -> FailureRanking:
+    top = config.top_peers
+    # Room for many more peers than are shown, so the ranking's head is exact.
+    return FailureRanking(top.window, capacity=max(1000, 20 * top.count))
+
+
 def _matching(source: SourceConfig, config: Config, saved: object = None) -> Matching | None:
     """The source's transaction matching (None where it is off), resumed from `saved`."""
     if not source.transactions:
@@ -274,10 +280,7 @@ class Reader:
             rotate_wait=self._config.rotate_wait,
             flush_after=self._config.flush_after,
         )
-        top = self._config.top_peers
-        # Room for many more peers than are shown, so the ranking's head is exact.
-        ranking = FailureRanking(top.window, capacity=max(1000, 20 * top.count))
-        return _Source(source, labeler, follower, ranking, matching)
+        return _Source(source, labeler, follower, _ranking(self._config), matching)
 
     def reload(self, config: Config, catalog: Catalog) -> None:
         """Apply a new config between passes.
@@ -287,7 +290,8 @@ class Reader:
         and their series go. Counters of sources that stay continue.
         """
         current = {s.config.name: s for s in self._sources}
-        same_reading = _reading_settings(config) == _reading_settings(self._config)
+        old = self._config
+        same_reading = _reading_settings(config) == _reading_settings(old)
         with self._lock:
             self._config = config
             self._catalog = catalog
@@ -297,6 +301,13 @@ class Reader:
                 previous = current.pop(source.name, None)
                 if previous is not None and previous.config == source and same_reading:
                     previous.labeler = labeler_for(source, catalog, config.default_profile)
+                    if previous.matching is not None and config.transactions != old.transactions:
+                        # Open transactions go on, under the new settings.
+                        previous.matching = _matching(
+                            source, config, previous.matching.tracker.dump()
+                        )
+                    if config.top_peers != old.top_peers:
+                        previous.ranking = _ranking(config)
                     sources.append(previous)
                     continue
                 saved, matching = None, None

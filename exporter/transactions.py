@@ -259,11 +259,22 @@ class Tracker:
 
     def dump(self) -> dict[str, object]:
         """Plain data for a checkpoint: the clock and both tables, in their order."""
+        timeout = self.settings.timeout
         return {
             "latest": self._latest,
             "clock": self._clock,
             "transactions": [
-                [*key, t.start, t.deadline, t.method, list(t.codes), t.answered, t.delayed, t.peer]
+                # The time the deadline counts from, so that a new timeout applies on load.
+                [
+                    *key,
+                    t.start,
+                    t.deadline - timeout,
+                    t.method,
+                    list(t.codes),
+                    t.answered,
+                    t.delayed,
+                    t.peer,
+                ]
                 for key, t in self._transactions.items()
             ],
             "sessions": [[*key, started] for key, started in self._sessions.items()],
@@ -280,11 +291,15 @@ class Tracker:
         tracker._latest = None if latest is None else _number(latest)
         tracker._clock = None if clock is None else _number(clock)
         for row in _rows(data, "transactions", 12):
-            *key, start, deadline, method, codes, answered, delayed, peer = row
+            *key, start, since, method, codes, answered, delayed, peer = row
             if not isinstance(codes, list) or not isinstance(answered, bool):
                 raise ValueError(f"transactions: bad row {row!r}")
             held = _Transaction(
-                _number(start), _number(deadline), _text(key[4]), _text(method), _text(peer)
+                _number(start),
+                _number(since) + settings.timeout,
+                _text(key[4]),
+                _text(method),
+                _text(peer),
             )
             held.codes = tuple(_text(code) for code in codes)
             held.answered, held.delayed = answered, delayed is True

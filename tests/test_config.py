@@ -55,6 +55,43 @@ def test_cseq_and_branch_field_names_are_read() -> None:
     )
 
 
+def test_transaction_matching_is_on_for_sip_sources_and_off_for_the_others() -> None:
+    config = parse_config(
+        "transactions: {timeout: 4s, max_transactions: 10, exemplars: hash}\n"
+        "top_peers: {count: 5, window: 5m}\n"
+        "sources: [{name: s, paths: [x]}, {name: w, paths: [y], format: wvp},"
+        " {name: k, paths: [z], format: kv, transactions: true}]",
+        "c.yml",
+    )
+    assert [s.transactions for s in config.sources] == [True, False, True]
+    settings = config.transactions.settings
+    assert (settings.timeout, settings.max_transactions, settings.max_sessions) == (4.0, 10, 50000)
+    assert config.transactions.exemplars == "hash"
+    assert (config.top_peers.count, config.top_peers.window) == (5, 300.0)
+
+
+def test_bad_transaction_settings_are_named_with_the_fix() -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config(
+            "transactions: {timeout: soon, max_transactions: 0, exemplars: trace, max_open: 5}\n"
+            "top_peers: {count: 1000}\n"
+            "sources: [{name: s, paths: [x], transactions: maybe}]",
+            "c.yml",
+        )
+    problems = dict(raised.value.problems)
+    assert set(problems) == {
+        "transactions.timeout",
+        "transactions.max_transactions",
+        "transactions.exemplars",
+        "transactions.max_open",
+        "top_peers.count",
+        "sources[0].transactions",
+    }
+    assert "like 500ms, 5s or 2m" in problems["transactions.timeout"]
+    assert "call_id, hash, off" in problems["transactions.exemplars"]
+    assert "limit of 100" in problems["top_peers.count"]
+
+
 BAD = """\
 poll_interval: fast
 sources:

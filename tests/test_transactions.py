@@ -373,3 +373,14 @@ def test_exemplars_name_the_call_by_its_id_or_a_hash_of_it() -> None:
     assert hashed is not None and len(hashed) == 16 and hashed != exemplar_value("x", "hash")
     assert exemplar_value("x" * 101, "call_id") == exemplar_value("x" * 101, "hash")
     assert exemplar_value("abc", "off") is None
+
+
+def test_a_new_timeout_applies_to_transactions_loaded_from_a_checkpoint() -> None:
+    tracker = Tracker(Settings(timeout=600.0))
+    run(tracker, (0.0, request("MESSAGE", call="a")), (1.0, request("MESSAGE", call="b")))
+    run(tracker, (1.5, response("200", "MESSAGE", call="b")))
+    shorter = Tracker.load(Settings(timeout=2.0), tracker.dump())
+    assert shorter.idle(1.0).timeouts == {("out", "MESSAGE"): 1}  # a at 0 s: 2.5 > 0 + 2
+    assert shorter.open_transactions == 1  # b, answered at 1.5 s, held until 3.5 s
+    assert shorter.idle(2.1).timeouts == {}
+    assert shorter.open_transactions == 0

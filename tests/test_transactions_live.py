@@ -3,6 +3,7 @@ exemplars served from a log as it is written, through restarts and under a flood
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import urllib.request
 from datetime import datetime, timedelta
@@ -273,3 +274,24 @@ def _scrape(exporter: Exporter, accept: str) -> str:
 def _if(samples: Samples, test: object) -> Samples | None:
     assert callable(test)
     return samples if test(samples) else None
+
+
+def test_a_reload_applies_a_new_timeout_to_the_transactions_already_open(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "wvp.log"
+    log.write_text("")
+    path = config(tmp_path, log, "transactions: {timeout: 10m}")
+    with running_exporter(path) as exporter:
+        append(log, CALL[10])  # the OPTIONS, never answered
+        wait_until(
+            lambda: value(exporter.scrape(), "sip_exporter_open_transactions") == 1,
+            what="the open OPTIONS",
+        )
+        config(tmp_path, log, "transactions: {timeout: 1s}")
+        exporter.process.send_signal(signal.SIGHUP)
+        samples = wait_until(
+            lambda: _if(exporter.scrape(), lambda s: value(s, "sip_transaction_timeouts_total")),
+            what="the timeout under the reloaded setting",
+        )
+    assert value(samples, "sip_transaction_timeouts_total", method="OPTIONS") == 1
