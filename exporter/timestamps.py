@@ -111,6 +111,8 @@ class FileClock:
         self._settings = settings
         self._last: datetime | None = None  # the last full date and time, in its zone
         self._latest: float | None = None  # `times`: the time of the last stamp read
+        # Seconds and moment of each date and time read lately, to the second.
+        self._seconds_of: dict[tuple[bytes, bytes | None], tuple[float, datetime]] = {}
 
     def times(self, data: bytes, offsets: Sequence[int], end: int) -> list[float | None]:
         """The time of the events whose records start at `offsets` (ascending) in
@@ -141,7 +143,7 @@ class FileClock:
         """The stamp of the last stamped line starting in (floor, position]."""
         line = data.rfind(b"\n", 0, position) + 1
         while line > floor:
-            found = _STAMP_LINE.match(data, line)
+            found = _STAMP_LINE.match(data, line) if _may_hold_stamp(data, line) else None
             if found is not None:
                 if found["th"] is not None:
                     # A time of day takes its date from the nearest dated line above it.
@@ -159,7 +161,7 @@ class FileClock:
             line = data.rfind(b"\n", 0, line - 1) + 1
             if line <= floor:
                 return
-            found = _STAMP_LINE.match(data, line)
+            found = _STAMP_LINE.match(data, line) if _may_hold_stamp(data, line) else None
             if found is not None and found["th"] is None:
                 self._read(found)
                 return
@@ -184,18 +186,27 @@ class FileClock:
         return self._time_of_day(found)
 
     def _date_time(self, found: re.Match[bytes]) -> float:
-        zone = _zone(found["z"], self._settings)
-        moment = datetime(
-            int(found["y"]),
-            int(found["mo"]),
-            int(found["d"]),
-            int(found["h"]),
-            int(found["mi"]),
-            int(found["s"]),
-            _fraction(found["f"]),
-        )
-        self._last = moment if zone is None else moment.replace(tzinfo=zone)
-        return _seconds(moment, zone)
+        # Busy logs write many stamps within one second: the date and time up to the
+        # second (and the zone) are read once, the fraction added to them.
+        whole = found.string[found.start("y") : found.end("s")], found["z"]
+        known = self._seconds_of.get(whole)
+        if known is None:
+            zone = _zone(found["z"], self._settings)
+            moment = datetime(
+                int(found["y"]),
+                int(found["mo"]),
+                int(found["d"]),
+                int(found["h"]),
+                int(found["mi"]),
+                int(found["s"]),
+            )
+            aware = moment if zone is None else moment.replace(tzinfo=zone)
+            known = (_seconds(moment, zone), aware)
+            if len(self._seconds_of) >= 4096:
+                self._seconds_of.clear()
+            self._seconds_of[whole] = known
+        self._last = known[1]
+        return known[0] + _fraction(found["f"]) / 1_000_000
 
     def _syslog(self, found: re.Match[bytes]) -> float:
         moment = datetime(
@@ -232,6 +243,28 @@ class FileClock:
         if self._last - moment > timedelta(hours=12):
             moment += timedelta(days=1)  # past midnight since the last dated line
         return Stamp(start, _seconds(moment.replace(tzinfo=None), moment.tzinfo))
+
+
+def _may_hold_stamp(data: bytes, line: int) -> bool:
+    """A cheap test that a line can hold a stamp, before the stamp pattern is tried: every
+    stamp has a time `hh:mm:ss` in the line's first 90 bytes (after at most 64 bytes of
+    prefix and a date), except sipdump's `time:` and siptrace's `send`/`recv` wrappers,
+    which are recognised by their first word."""
+    if data.startswith((b"time:", b"send ", b"recv "), line):
+        return True
+    end = data.find(b"\n", line, line + 90)
+    if end < 0:
+        end = line + 90
+    colon = data.find(b":", line, end)
+    while colon >= 0:
+        if (
+            data[colon + 3 : colon + 4] == b":"
+            and data[colon - 2 : colon].isdigit()
+            and data[colon + 1 : colon + 3].isdigit()
+        ):
+            return True
+        colon = data.find(b":", colon + 1, end)
+    return False
 
 
 def _sipdump_start(data: bytes, line_start: int) -> int:
