@@ -13,6 +13,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from exporter import contract
 
@@ -24,9 +25,9 @@ DROPPED_METRIC = contract.SERIES_DROPPED.name
 BUCKETS = {metric.name: metric.buckets for metric in contract.HISTOGRAMS}
 
 
-@dataclass(frozen=True, slots=True)
-class Exemplar:
-    """One observation a bucket points at: a label (`call_id`) value, the value, its time."""
+class Exemplar(NamedTuple):
+    """One observation a bucket points at: a label (`call_id`) value, the value, its time.
+    (A named tuple: one is made per observation.)"""
 
     label: str
     value: float
