@@ -112,3 +112,32 @@ def test_a_user_catalog_file_overrides_and_adds_entries(tmp_path: Path) -> None:
         == 1
     )
     assert value(samples, "sip_responses_total", code="477", category="busy") == 1
+
+
+def test_a_json_source_with_call_id_and_cseq_fields_is_matched_too(tmp_path: Path) -> None:
+    records = [
+        ("11:35:49.501", '"dir":"out","method":"INVITE","callId":"c1","cseq":"7 INVITE"'),
+        ("11:35:49.901", '"dir":"in","status":"180","callId":"c1","cseq":"7 INVITE"'),
+        ("11:35:50.751", '"dir":"in","status":"200","callId":"c1","cseq":"7 INVITE"'),
+        ("11:35:51.000", '"dir":"out","method":"MESSAGE","callId":"m1","cseq":"8 MESSAGE"'),
+        ("11:36:40.000", '"dir":"out","method":"OPTIONS","callId":"o1","cseq":"9 OPTIONS"'),
+    ]
+    log = tmp_path / "gateway.jsonl"
+    log.write_text(
+        "".join(f'{{"ts":"2024-01-08T{at}+08:00",{fields}}}\n' for at, fields in records)
+    )
+    config = tmp_path / "c.yml"
+    config.write_text(
+        "sources: [{name: gw, paths: [x], format: json, transactions: true,"
+        " fields: {code: status, direction: dir, call_id: callId}}]\n"
+    )
+    result = replay(f"--config.file={config}", str(log))
+    assert result.returncode == 0, result.stderr
+    samples = parse_samples(result.stdout)
+    duration = "sip_response_duration_seconds"
+    assert value(samples, f"{duration}_count", method="INVITE", outcome="2xx") == 1
+    assert value(samples, f"{duration}_sum", method="INVITE") == 1.25
+    assert value(samples, "sip_session_request_delay_seconds_sum", outcome="1xx") == 0.4
+    # The MESSAGE is never answered, and the OPTIONS 49 s later is past its deadline.
+    assert value(samples, "sip_transaction_timeouts_total", method="MESSAGE") == 1
+    assert value(samples, "sip_exporter_unmatched_total") == 0
