@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -43,7 +43,7 @@ class _Reference(Collector):
             yield metric
 
 
-def _histogram(family: Family, values: dict[tuple[str, ...], HistogramValue]) -> Metric:
+def _histogram(family: Family, values: Mapping[tuple[str, ...], HistogramValue]) -> Metric:
     metric = HistogramMetricFamily(
         family.metric.name, family.metric.help, labels=family.metric.labels
     )
@@ -99,7 +99,7 @@ def views(draw: st.DrawFn) -> tuple[View, list[tuple[str, ...]]]:
         )
     )
     info = draw(st.lists(st.tuples(*[TEXT] * len(contract.CODE_INFO.labels)), max_size=3))
-    histograms = {
+    histograms: dict[str, dict[tuple[str, ...], HistogramValue]] = {
         contract.RESPONSE_DURATION.name: draw(
             st.dictionaries(st.tuples(TEXT, TEXT, TEXT, TEXT), histogram_values(13), max_size=3)
         ),

@@ -218,7 +218,7 @@ def test_openmetrics_scrapes_carry_exemplars_and_both_formats_pass_promtool(
         ["promtool", "check", "metrics"], input=text, text=True, capture_output=True, check=False
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    parsed = {family.name: family for family in openmetrics_families(openmetrics)}
+    parsed = {family.name: family for family in openmetrics_families(openmetrics)}  # type: ignore[no-untyped-call]
     buckets = [s for s in parsed[DURATION].samples if s.name == f"{DURATION}_bucket"]
     exemplars = {s.exemplar.labels["call_id"] for s in buckets if s.exemplar}
     assert exemplars == {"a@192.168.1.10", "m@192.168.1.10"}
