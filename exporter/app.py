@@ -1,6 +1,7 @@
-"""Wiring and lifecycle: the reader thread, the checkpoint schedule, replay.
+"""Wiring and lifecycle: the reader thread and the checkpoint schedule.
 
-Owns the one `Tally` and every `SourceFollower`, on the reader thread; HTTP threads see
+Owns the one `Tally`, every `SourceFollower` and each source's transaction tracker and
+failure ranking, on the reader thread; HTTP threads see
 them only through `Reader.view()`, a snapshot taken under the reader's lock, and
 `Reader.recent_codes()`, the codes of the last minutes from the response totals the reader
 records once a minute. Loads the catalog and the checkpoint at start, saves the checkpoint
@@ -12,9 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -22,174 +22,27 @@ from exporter import checkpoint, contract
 from exporter.catalog import Catalog
 from exporter.collector import SourceGauges, View
 from exporter.config import Config, SourceConfig
-from exporter.data import builtin_catalog_text
-from exporter.events import method_label
+from exporter.counting import (
+    Matching,
+    account,
+    labeler_for,
+    matching_for,
+    new_stream,
+    precreate,
+    ranking_for,
+    record_matched,
+    series_limits,
+)
 from exporter.follow import SavedFile, SourceFollower, SourceRead
-from exporter.formats import make_parser
-from exporter.formats.stream import Batch, RecordStream
+from exporter.formats.stream import Batch
 from exporter.labels import Labeler
 from exporter.peers import FailureRanking
 from exporter.recent import History, RecentCode, response_totals
-from exporter.tally import Exemplar, Tally
-from exporter.timestamps import FileClock, TimeSettings
-from exporter.transactions import TABLES, UNMATCHED_REASONS, Matched, Tracker, exemplar_value
+from exporter.tally import Tally
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
-
-
-def new_stream(source: SourceConfig, max_line_bytes: int) -> RecordStream:
-    """A file's stream; for a source that matches transactions, one that reads the
-    time stamps too (in the machine's zone: only differences between them count)."""
-    clock = None
-    if source.transactions:
-        clock = FileClock(TimeSettings(zone=None, year=datetime.now().year))
-    return RecordStream(make_parser(source.format), max_line_bytes, clock=clock)
-
-
-def load_catalog(config: Config) -> Catalog:
-    """The built-in catalog with the user's catalog file merged over it (CatalogError)."""
-    overrides = []
-    if config.catalog_file:
-        path = Path(config.catalog_file)
-        overrides.append((str(path), path.read_text(encoding="utf-8")))
-    return Catalog.from_yaml(builtin_catalog_text(), *overrides)
-
-
-def series_limits(config: Config) -> dict[str, int]:
-    return {metric.name: config.max_series_per_metric for metric in contract.GUARDED}
-
-
-def labeler_for(source: SourceConfig, catalog: Catalog, default_profile: str | None) -> Labeler:
-    profile = source.profile or default_profile or catalog.default_profile
-    return Labeler(source.name, profile, catalog.classify)
-
-
-@dataclass(slots=True)
-class Matching:
-    """One source's transaction matching: its tracker, and what exemplars say of calls."""
-
-    tracker: Tracker
-    exemplars: str = "call_id"
-
-
-def account(
-    tally: Tally,
-    labeler: Labeler,
-    batch: Batch,
-    read: SourceRead | None = None,
-    matching: Matching | None = None,
-) -> list[str]:
-    """Add one batch of a source's records, and its self-metric counts, to the tally.
-
-    Returns the peers that failed in it (failed responses, timed-out requests)."""
-    events = batch.events
-    failing: list[str] = []
-    if matching is not None and events:
-        times = batch.times if len(batch.times) == len(events) else [None] * len(events)
-        matched = matching.tracker.match(events, times)
-        record_matched(tally, labeler.source, matched, matching.exemplars)
-        events, failing = matched.counted, matched.timed_out_peers
-    counted = labeler.count(events)
-    tally.add(contract.RESPONSES.name, counted.responses)
-    tally.add(contract.REQUESTS.name, counted.requests)
-    tally.add(contract.PEER_RESPONSES.name, counted.peers)
-    source = (labeler.source,)
-    tally.inc(contract.LINES.name, source, batch.lines)
-    tally.inc(contract.RECORDS.name, (labeler.source, "matched"), len(batch.events))
-    tally.inc(contract.RECORDS.name, (labeler.source, "malformed"), batch.malformed)
-    tally.inc(contract.RECORDS.name, (labeler.source, "ignored"), batch.ignored)
-    tally.inc(contract.TRUNCATED_LINES.name, source, batch.truncated)
-    if read is not None:
-        tally.inc(contract.BYTES.name, source, read.bytes)
-        tally.inc(contract.ROTATIONS.name, source, read.rotations)
-        tally.inc(contract.TRUNCATIONS.name, source, read.truncations)
-        tally.inc(contract.READ_ERRORS.name, source, read.read_errors)
-    return counted.failing + failing if failing else counted.failing
-
-
-def record_matched(tally: Tally, source: str, matched: Matched, exemplars: str) -> None:
-    """Add what transaction matching found to the tally."""
-    for observation in matched.observations:
-        label = exemplar_value(observation.call_id, exemplars)
-        tally.observe(
-            observation.metric,
-            (source, *observation.labels),
-            observation.value,
-            None if label is None else Exemplar(label, observation.value, observation.time),
-        )
-    for metric, counts in (
-        (contract.TIMEOUTS, matched.timeouts),
-        (contract.RETRANSMISSIONS, matched.retransmissions),
-    ):
-        tally.add(metric.name, {(source, *labels): n for labels, n in counts.items()})
-    for metric, reasons in (
-        (contract.UNMATCHED, matched.unmatched),
-        (contract.TRACKING_EVICTIONS, matched.evictions),
-    ):
-        tally.add(metric.name, {(source, reason): n for reason, n in reasons.items()})
-
-
-def precreate(
-    tally: Tally, config: Config, labeler: Labeler, *, transactions: bool = False
-) -> None:
-    """Series that alerts and dashboards use exist at 0 before the first record."""
-    wanted = config.precreate
-    if transactions:
-        source = labeler.source
-        tally.ensure(
-            contract.TIMEOUTS.name,
-            (
-                (source, direction, method_label(method))
-                for method in wanted.methods
-                for direction in wanted.directions
-            ),
-        )
-        tally.ensure(contract.UNMATCHED.name, ((source, r) for r in UNMATCHED_REASONS))
-        tally.ensure(contract.TRACKING_EVICTIONS.name, ((source, t) for t in TABLES))
-    tally.ensure(
-        contract.RESPONSES.name,
-        (
-            labeler.response_labels(direction, method_label(method), code)
-            for code in wanted.codes
-            for method in wanted.methods
-            for direction in wanted.directions
-        ),
-    )
-
-
-def replay(paths: Iterable[str], source: SourceConfig, catalog: Catalog, config: Config) -> Tally:
-    """Read whole files once, in order, and return what they count."""
-    tally = Tally(series_limits(config))
-    labeler = labeler_for(source, catalog, config.default_profile)
-    precreate(tally, config, labeler, transactions=source.transactions)
-    # One tracker across the files: they are one log, in the order given.
-    matching = _matching(source, config)
-    for path in paths:
-        stream = new_stream(source, config.max_line_bytes)
-        with open(path, "rb") as log_file:
-            # Counted block by block, so memory does not grow with the file.
-            while block := log_file.read(1 << 20):
-                batch = stream.feed(block)
-                account(tally, labeler, batch, SourceRead(bytes=len(block)), matching)
-        account(tally, labeler, stream.finish(), None, matching)
-    return tally
-
-
-def _ranking(config: Config) -> FailureRanking:
-    top = config.top_peers
-    # Room for many more peers than are shown, so the ranking's head is exact.
-    return FailureRanking(top.window, capacity=max(1000, 20 * top.count))
-
-
-def _matching(source: SourceConfig, config: Config, saved: object = None) -> Matching | None:
-    """The source's transaction matching (None where it is off), resumed from `saved`."""
-    if not source.transactions:
-        return None
-    settings = config.transactions.settings
-    tracker = Tracker(settings) if saved is None else Tracker.load(settings, saved)
-    return Matching(tracker, config.transactions.exemplars)
 
 
 _PER_SOURCE = [m.name for m in contract.ALL if m.labels[:1] == ("source",)]
@@ -242,7 +95,7 @@ class Reader:
             self._tally = Tally.load(series_limits(self._config), saved.counters)
             self._saved_transactions = saved.transactions
             for source in self._config.sources:
-                _matching(source, self._config, saved.transactions.get(source.name))
+                matching_for(source, self._config, saved.transactions.get(source.name))
         except (checkpoint.CheckpointError, ValueError, OSError) as error:
             aside = checkpoint.set_aside(path, self._clock()) if Path(path).exists() else None
             log.error(
@@ -269,7 +122,7 @@ class Reader:
         precreate(self._tally, self._config, labeler, transactions=source.transactions)
         account(self._tally, labeler, Batch(), SourceRead())  # self-metrics at 0
         if matching is None:
-            matching = _matching(source, self._config, self._saved_transactions.get(source.name))
+            matching = matching_for(source, self._config, self._saved_transactions.get(source.name))
         follower = SourceFollower(
             source.paths,
             source.exclude,
@@ -280,7 +133,7 @@ class Reader:
             rotate_wait=self._config.rotate_wait,
             flush_after=self._config.flush_after,
         )
-        return _Source(source, labeler, follower, _ranking(self._config), matching)
+        return _Source(source, labeler, follower, ranking_for(self._config), matching)
 
     def reload(self, config: Config, catalog: Catalog) -> None:
         """Apply a new config between passes.
@@ -303,11 +156,11 @@ class Reader:
                     previous.labeler = labeler_for(source, catalog, config.default_profile)
                     if previous.matching is not None and config.transactions != old.transactions:
                         # Open transactions go on, under the new settings.
-                        previous.matching = _matching(
+                        previous.matching = matching_for(
                             source, config, previous.matching.tracker.dump()
                         )
                     if config.top_peers != old.top_peers:
-                        previous.ranking = _ranking(config)
+                        previous.ranking = ranking_for(config)
                     sources.append(previous)
                     continue
                 saved, matching = None, None
@@ -316,7 +169,7 @@ class Reader:
                     previous.follower.release()
                     if previous.matching is not None and source.transactions:
                         # Open transactions go on, under the new settings.
-                        matching = _matching(source, config, previous.matching.tracker.dump())
+                        matching = matching_for(source, config, previous.matching.tracker.dump())
                 sources.append(self._make_source(source, catalog, saved, matching))
             for gone in current.values():
                 gone.follower.release()

@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from exporter import contract
-from exporter.app import labeler_for, precreate
 from exporter.catalog import Catalog
 from exporter.config import Config, SourceConfig
+from exporter.counting import labeler_for, precreate
 from exporter.formats import make_parser
 from exporter.formats.base import Parser
 from exporter.labels import Labeler

@@ -20,11 +20,11 @@ from functools import partial
 from pathlib import Path
 
 from exporter import __version__, contract
-from exporter.app import load_catalog, replay
 from exporter.catalog import Catalog, CatalogError
 from exporter.cli_backfill import add_backfill_command, run_backfill
 from exporter.collector import View, families, info_rows
 from exporter.config import Config, SourceConfig, check_profiles, parse_config
+from exporter.counting import load_catalog, replay
 from exporter.explain import explain
 from exporter.exposition import Exposition
 from exporter.formats.options import FORMAT_NAMES, SipOptions

@@ -12,10 +12,10 @@ import pytest
 import yaml
 
 from exporter import contract
-from exporter.app import replay
 from exporter.backfill import Outcome, read_logs
 from exporter.catalog import Catalog
 from exporter.config import Config, parse_config
+from exporter.counting import replay
 from exporter.data import builtin_catalog_text
 from exporter.steps import StepCounts
 from exporter.tally import Labels

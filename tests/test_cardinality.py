@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exporter.app import series_limits
 from exporter.catalog import Catalog
 from exporter.config import Config
+from exporter.counting import series_limits
 from exporter.data import builtin_catalog_text
 from exporter.events import SIP_METHODS, Direction, Event, Kind
 from exporter.labels import RESPONSES, Labeler
