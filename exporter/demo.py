@@ -73,7 +73,10 @@ class Traffic:
 
     def __init__(self, seed: int = 28181, cameras: int = 24) -> None:
         self._random = random.Random(seed)
-        self._cameras = [f"{DOMAIN}13200{n:05d}" for n in range(1, cameras + 1)]
+        # Mostly IPCs, some analogue cameras, NVRs and DVRs: GB28181 type codes 132, 131,
+        # 118 and 111 in digits 11-13, so that failures show by device type.
+        kinds = ("132", "132", "131", "118", "111")
+        self._cameras = [f"{DOMAIN}{kinds[n % len(kinds)]}0{n:06d}" for n in range(1, cameras + 1)]
         self._cseq = 0
         self._burst: tuple[str, int] | None = None  # (code, messages left)
 

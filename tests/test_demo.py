@@ -10,6 +10,7 @@ from datetime import datetime
 from exporter.demo import Traffic
 from exporter.formats.options import SipOptions
 from exporter.formats.sip import SipParser
+from exporter.gb28181 import peer_type
 from tests.support import REPO, free_port, parse_samples, value, wait_until
 
 
@@ -24,6 +25,31 @@ def test_the_generated_log_is_realistic_gb28181_traffic() -> None:
     assert codes.count("200") > len(codes) / 2  # mostly successes
     assert "408" in codes and "503" in codes and "401" in codes
     assert b"\xe6\x8e\xa5\xe6\x94\xb6" in text  # 接收 wrappers, in UTF-8
+    devices = {peer_type(e.to_user) for e in events if e.method == "INVITE"} - {"sip_server"}
+    assert devices == {"ipc", "camera", "nvr", "dvr"}
+
+
+def test_answers_come_after_their_requests_and_some_never_come() -> None:
+    traffic = Traffic(seed=7)
+    stamp = datetime(2024, 1, 8, 11, 35, 49)
+    timed = [item for _ in range(3000) for item in traffic.timed(stamp)]
+    text = "".join(text for _, text in timed).encode()
+    events = SipParser(SipOptions(require_wrapper=True)).parse(text, final=True).events
+    # Keyed by Call-ID, CSeq and method: an ACK shares its INVITE's CSeq number.
+    when = {
+        (e.call_id, e.cseq, e.method, e.kind): at for (at, _), e in zip(timed, events, strict=True)
+    }
+    requests = {(c, q, m): at for (c, q, m, kind), at in when.items() if kind == "request"}
+    delays = [
+        (at - requests[(c, q, m)]).total_seconds()
+        for (c, q, m, kind), at in when.items()
+        if kind == "response" and (c, q, m) in requests
+    ]
+    assert min(delays) > 0 and max(delays) > 1.0  # milliseconds to seconds
+    answered = {(c, q, m) for (c, q, m, kind) in when if kind == "response"}
+    unanswered = {key for key in requests if key[2] != "ACK"} - answered
+    # INVITEs of a 408 burst left unanswered, and nothing else.
+    assert unanswered and {method for _, _, method in unanswered} == {"INVITE"}
 
 
 def test_the_same_seed_gives_the_same_log() -> None:
