@@ -14,7 +14,7 @@ import heapq
 import random
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 DOMAIN = "3402000000"
@@ -68,6 +68,41 @@ def render(message: Message, stamp: datetime, thread: str) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Dialog:
+    """What the messages of one exchange share: Call-ID, first CSeq, From, To, peer."""
+
+    call_id: str
+    cseq: int
+    from_id: str
+    to_id: str
+    peer: str
+
+    def say(
+        self,
+        direction: str,
+        start_line: str,
+        method: str,
+        *,
+        step: int = 0,
+        delay: float = 0.0,
+        body: str = "",
+    ) -> Message:
+        """One message of the exchange; `step` counts CSeq on (a REGISTER retried, a BYE)."""
+        return Message(
+            direction,
+            start_line,
+            method,
+            self.cseq + step,
+            self.call_id,
+            self.from_id,
+            self.to_id,
+            self.peer,
+            body,
+            delay,
+        )
+
+
 class Traffic:
     """Generates platform log text; the same seed gives the same log."""
 
@@ -111,182 +146,71 @@ class Traffic:
             return self._catalog(camera)
         return self._live_view(camera)
 
-    def _keepalive(self, camera: str) -> list[Message]:
+    def _dialog(self, caller: str, callee: str, camera: str) -> _Dialog:
         call, cseq = self._call()
+        return _Dialog(call, cseq, caller, callee, self._peer(camera))
+
+    def _keepalive(self, camera: str) -> list[Message]:
+        dialog = self._dialog(camera, PLATFORM, camera)
         body = (
             f'<?xml version="1.0" encoding="GB2312"?>\r\n<Notify>\r\n<CmdType>Keepalive'
-            f"</CmdType>\r\n<SN>{cseq}</SN>\r\n<DeviceID>{camera}</DeviceID>\r\n"
+            f"</CmdType>\r\n<SN>{dialog.cseq}</SN>\r\n<DeviceID>{camera}</DeviceID>\r\n"
             f"<Status>OK</Status>\r\n</Notify>\r\n"
         )
-        peer = self._peer(camera)
         return [
-            Message(
-                "in",
-                f"MESSAGE sip:{PLATFORM}@{DOMAIN} SIP/2.0",
-                "MESSAGE",
-                cseq,
-                call,
-                camera,
-                PLATFORM,
-                peer,
-                body,
-            ),
-            Message(
-                "out",
-                "SIP/2.0 200 OK",
-                "MESSAGE",
-                cseq,
-                call,
-                camera,
-                PLATFORM,
-                peer,
-                delay=self._after(0.002, 0.015),
-            ),
+            dialog.say("in", f"MESSAGE sip:{PLATFORM}@{DOMAIN} SIP/2.0", "MESSAGE", body=body),
+            dialog.say("out", "SIP/2.0 200 OK", "MESSAGE", delay=self._after(0.002, 0.015)),
         ]
 
     def _register(self, camera: str) -> list[Message]:
-        call, cseq = self._call()
-        peer, uri = self._peer(camera), f"REGISTER sip:{PLATFORM}@{DOMAIN} SIP/2.0"
+        dialog = self._dialog(camera, camera, camera)
+        uri = f"REGISTER sip:{PLATFORM}@{DOMAIN} SIP/2.0"
         challenged = self._after(0.003, 0.010)
         again = challenged + self._after(0.04, 0.12)
         return [
-            Message("in", uri, "REGISTER", cseq, call, camera, camera, peer),
-            Message(
-                "out",
-                "SIP/2.0 401 Unauthorized",
-                "REGISTER",
-                cseq,
-                call,
-                camera,
-                camera,
-                peer,
-                delay=challenged,
-            ),
-            Message("in", uri, "REGISTER", cseq + 1, call, camera, camera, peer, delay=again),
-            Message(
-                "out",
-                "SIP/2.0 200 OK",
-                "REGISTER",
-                cseq + 1,
-                call,
-                camera,
-                camera,
-                peer,
+            dialog.say("in", uri, "REGISTER"),
+            dialog.say("out", "SIP/2.0 401 Unauthorized", "REGISTER", delay=challenged),
+            dialog.say("in", uri, "REGISTER", step=1, delay=again),
+            dialog.say(
+                "out", "SIP/2.0 200 OK", "REGISTER", step=1,
                 delay=again + self._after(0.005, 0.02),
             ),
-        ]
+        ]  # fmt: skip
 
     def _catalog(self, camera: str) -> list[Message]:
-        call, cseq = self._call()
-        peer = self._peer(camera)
+        dialog = self._dialog(PLATFORM, camera, camera)
         query = (
             f'<?xml version="1.0" encoding="GB2312"?>\r\n<Query>\r\n<CmdType>Catalog'
-            f"</CmdType>\r\n<SN>{cseq}</SN>\r\n<DeviceID>{camera}</DeviceID>\r\n</Query>\r\n"
+            f"</CmdType>\r\n<SN>{dialog.cseq}</SN>\r\n<DeviceID>{camera}</DeviceID>\r\n"
+            "</Query>\r\n"
         )
+        # About 80 ms, with a tail to a second.
+        answered = self._random.lognormvariate(-2.5, 0.8)
         return [
-            Message(
-                "out",
-                f"MESSAGE sip:{camera}@{DOMAIN} SIP/2.0",
-                "MESSAGE",
-                cseq,
-                call,
-                PLATFORM,
-                camera,
-                peer,
-                query,
-            ),
-            Message(
-                "in",
-                "SIP/2.0 200 OK",
-                "MESSAGE",
-                cseq,
-                call,
-                PLATFORM,
-                camera,
-                peer,
-                delay=self._random.lognormvariate(-2.5, 0.8),  # about 80 ms, a tail to 1 s
-            ),
+            dialog.say("out", f"MESSAGE sip:{camera}@{DOMAIN} SIP/2.0", "MESSAGE", body=query),
+            dialog.say("in", "SIP/2.0 200 OK", "MESSAGE", delay=answered),
         ]
 
     def _live_view(self, camera: str) -> list[Message]:
-        call, cseq = self._call()
-        peer, channel = self._peer(camera), camera
-        invite = f"INVITE sip:{channel}@{DOMAIN} SIP/2.0"
+        dialog = self._dialog(PLATFORM, camera, camera)
+        invite = dialog.say("out", f"INVITE sip:{camera}@{DOMAIN} SIP/2.0", "INVITE")
         answer = self._random.random()
         if answer < 0.05:
-            return [
-                Message("out", invite, "INVITE", cseq, call, PLATFORM, channel, peer),
-                Message(
-                    "in",
-                    "SIP/2.0 486 Busy Here",
-                    "INVITE",
-                    cseq,
-                    call,
-                    PLATFORM,
-                    channel,
-                    peer,
-                    delay=self._after(0.05, 0.3),
-                ),
-            ]
+            busy = dialog.say("in", "SIP/2.0 486 Busy Here", "INVITE", delay=self._after(0.05, 0.3))
+            return [invite, busy]
         # Most cameras answer within a second or two; a few old DVRs take several.
         answered = self._after(0.3, 2.5) if answer < 0.9 else self._after(3.0, 8.0)
         ended = answered + self._after(20.0, 180.0)
+        trying = self._after(0.005, 0.02)
+        bye = f"BYE sip:{camera}@{DOMAIN} SIP/2.0"
         return [
-            Message("out", invite, "INVITE", cseq, call, PLATFORM, channel, peer),
-            Message(
-                "in",
-                "SIP/2.0 100 Trying",
-                "INVITE",
-                cseq,
-                call,
-                PLATFORM,
-                channel,
-                peer,
-                delay=self._after(0.005, 0.02),
-            ),
-            Message(
-                "in",
-                "SIP/2.0 200 OK",
-                "INVITE",
-                cseq,
-                call,
-                PLATFORM,
-                channel,
-                peer,
-                delay=answered,
-            ),
-            Message(
-                "out",
-                f"ACK sip:{channel}@{DOMAIN} SIP/2.0",
-                "ACK",
-                cseq,
-                call,
-                PLATFORM,
-                channel,
-                peer,
-                delay=answered + 0.004,
-            ),
-            Message(
-                "out",
-                f"BYE sip:{channel}@{DOMAIN} SIP/2.0",
-                "BYE",
-                cseq + 1,
-                call,
-                PLATFORM,
-                channel,
-                peer,
-                delay=ended,
-            ),
-            Message(
-                "in",
-                "SIP/2.0 200 OK",
-                "BYE",
-                cseq + 1,
-                call,
-                PLATFORM,
-                channel,
-                peer,
-                delay=ended + self._after(0.01, 0.06),
+            invite,
+            dialog.say("in", "SIP/2.0 100 Trying", "INVITE", delay=trying),
+            dialog.say("in", "SIP/2.0 200 OK", "INVITE", delay=answered),
+            dialog.say("out", f"ACK sip:{camera}@{DOMAIN} SIP/2.0", "ACK", delay=answered + 0.004),
+            dialog.say("out", bye, "BYE", step=1, delay=ended),
+            dialog.say(
+                "in", "SIP/2.0 200 OK", "BYE", step=1, delay=ended + self._after(0.01, 0.06)
             ),
         ]
 
@@ -294,26 +218,13 @@ class Traffic:
         assert self._burst is not None
         code, left = self._burst
         self._burst = (code, left - 1) if left > 1 else None
-        call, cseq = self._call()
-        peer = self._peer(camera)
-        phrase = "Request Timeout" if code == "408" else "Service Unavailable"
-        invite = Message(
-            "out",
-            f"INVITE sip:{camera}@{DOMAIN} SIP/2.0",
-            "INVITE",
-            cseq,
-            call,
-            PLATFORM,
-            camera,
-            peer,
-        )
+        dialog = self._dialog(PLATFORM, camera, camera)
+        invite = dialog.say("out", f"INVITE sip:{camera}@{DOMAIN} SIP/2.0", "INVITE")
         if code == "408" and self._random.random() < 0.5:
             return [invite]  # a camera gone silent: the transaction times out unanswered
         delay = self._after(0.005, 0.05) if code == "503" else self._after(2.0, 6.0)
-        failed = Message(
-            "in", f"SIP/2.0 {code} {phrase}", "INVITE", cseq, call, PLATFORM, camera, peer
-        )
-        return [invite, replace(failed, delay=delay)]
+        phrase = "Request Timeout" if code == "408" else "Service Unavailable"
+        return [invite, dialog.say("in", f"SIP/2.0 {code} {phrase}", "INVITE", delay=delay)]
 
     def timed(self, stamp: datetime) -> list[tuple[datetime, str]]:
         """The log text of one exchange begun at `stamp`: each message with its own time."""
