@@ -96,7 +96,7 @@ def account(
         tally.inc(contract.ROTATIONS.name, source, read.rotations)
         tally.inc(contract.TRUNCATIONS.name, source, read.truncations)
         tally.inc(contract.READ_ERRORS.name, source, read.read_errors)
-    return counted.failing + failing if failing else counted.failing
+    return counted.failing + failing
 
 
 def record_matched(tally: Tally, source: str, matched: Matched, exemplars: str) -> None:

@@ -89,7 +89,8 @@ class Exposition:
             prefixes.append(_prefix(f"{metric.name}_sum", metric.labels, labels))
             self._histogram_prefixes[key] = prefixes
         lines = []
-        for prefix, count, exemplar in zip(prefixes, value.buckets, value.exemplars, strict=False):
+        buckets = prefixes[:-2]  # then _count's and _sum's
+        for prefix, count, exemplar in zip(buckets, value.buckets, value.exemplars, strict=True):
             tail = _exemplar(exemplar) if openmetrics and exemplar is not None else ""
             lines.append(f"{prefix}{go_float(count)}{tail}\n")
         lines.append(f"{prefixes[-2]}{go_float(value.count)}\n")

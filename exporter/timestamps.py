@@ -23,7 +23,7 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
@@ -141,27 +141,19 @@ class FileClock:
 
     def _nearest(self, data: bytes, floor: int, position: int) -> Stamp | None:
         """The stamp of the last stamped line starting in (floor, position]."""
-        line = data.rfind(b"\n", 0, position) + 1
-        while line > floor:
-            found = _STAMP_LINE.match(data, line) if _may_hold_stamp(data, line) else None
+        for line in _lines_up(data, floor, data.rfind(b"\n", 0, position) + 1):
+            found = _stamp_at(data, line)
             if found is not None:
                 if found["th"] is not None:
                     # A time of day takes its date from the nearest dated line above it.
                     self._nearest_dated(data, floor, line)
                 return self._read(found)
-            if line == 0:
-                break
-            line = data.rfind(b"\n", 0, line - 1) + 1
         return None
 
-    def _nearest_dated(self, data: bytes, floor: int, before: int) -> None:
-        """Read the nearest stamp with a date in lines starting in (floor, before)."""
-        line = before
-        while line > floor and line > 0:
-            line = data.rfind(b"\n", 0, line - 1) + 1
-            if line <= floor:
-                return
-            found = _STAMP_LINE.match(data, line) if _may_hold_stamp(data, line) else None
+    def _nearest_dated(self, data: bytes, floor: int, below: int) -> None:
+        """Read the nearest stamp with a date on a line starting in (floor, below)."""
+        for line in _lines_up(data, floor, below):
+            found = _stamp_at(data, line) if line < below else None
             if found is not None and found["th"] is None:
                 self._read(found)
                 return
@@ -243,6 +235,20 @@ class FileClock:
         if self._last - moment > timedelta(hours=12):
             moment += timedelta(days=1)  # past midnight since the last dated line
         return Stamp(start, _seconds(moment.replace(tzinfo=None), moment.tzinfo))
+
+
+def _lines_up(data: bytes, floor: int, line: int) -> Iterator[int]:
+    """The start of `line` and of each line above it, while they start after `floor`."""
+    while line > floor:
+        yield line
+        if line == 0:
+            return
+        line = data.rfind(b"\n", 0, line - 1) + 1
+
+
+def _stamp_at(data: bytes, line: int) -> re.Match[bytes] | None:
+    """The stamp on the line starting at `line`, if it holds one."""
+    return _STAMP_LINE.match(data, line) if _may_hold_stamp(data, line) else None
 
 
 def _may_hold_stamp(data: bytes, line: int) -> bool:
