@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import urllib.request
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -271,8 +272,8 @@ def _scrape(exporter: Exporter, accept: str) -> str:
     return body.decode()
 
 
-def _if(samples: Samples, test: object) -> Samples | None:
-    assert callable(test)
+def _if(samples: Samples, test: Callable[[Samples], object]) -> Samples | None:
+    """The samples when they pass `test`: what `wait_until` waits for."""
     return samples if test(samples) else None
 
 
