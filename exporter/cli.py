@@ -15,19 +15,22 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 from exporter import __version__, contract
+from exporter.backfill.command import BackfillUsageError, add_backfill_command, run_backfill
 from exporter.catalog import Catalog, CatalogError
-from exporter.cli_backfill import add_backfill_command, run_backfill
-from exporter.collector import View, families, info_rows
 from exporter.config import Config, SourceConfig, check_profiles, parse_config
-from exporter.counting import load_catalog, replay
+from exporter.count.account import replay
 from exporter.explain import explain
-from exporter.exposition import Exposition
 from exporter.formats.options import FORMAT_NAMES, SipOptions
+from exporter.ingest import once
+from exporter.reader import load_catalog
+from exporter.serve.exposition import Exposition
+from exporter.serve.families import View, families, info_rows
 from exporter.validation import ConfigError
 
 log = logging.getLogger("exporter")
@@ -127,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return _dispatch(args)
-    except (UsageError, ConfigError, CatalogError) as error:
+    except (UsageError, BackfillUsageError, ConfigError, CatalogError) as error:
         print(f"sip-log-exporter: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -189,9 +192,19 @@ def _load(path: str) -> tuple[Config, Catalog]:
     return config, catalog
 
 
+def _blocks(path: str) -> Iterator[bytes]:
+    """A log's blocks for replay; a file that cannot be read is the user's to fix."""
+    try:
+        yield from once.blocks(path)
+    except (OSError, EOFError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise UsageError(f"cannot read {path}: {reason}") from None
+
+
 def _replay(args: argparse.Namespace) -> int:
     config, catalog, source = _source_of(args)
-    tally = replay(args.files, source, catalog, config)
+    logs = (_blocks(path) for path in args.files)
+    tally = replay(logs, source, catalog, config, datetime.now().year)
     snapshot = tally.snapshot()
     seen = {labels[3] for labels in snapshot.counters.get(contract.RESPONSES.name, {})}
     profile = source.profile or config.default_profile or catalog.default_profile
@@ -249,9 +262,9 @@ def serve_exporter(
     """Run until SIGTERM/SIGINT; SIGHUP and POST /-/reload re-read `config_file`."""
     # Imported here: replay, explain and check-config need neither the HTTP stack nor
     # file events, and their start-up time is most of what they cost.
+    from exporter.serve.http import parse_listen_address
+    from exporter.serve.security import Guard
     from exporter.service import Service
-    from exporter.web import parse_listen_address
-    from exporter.websecurity import Guard
 
     try:
         parse_listen_address(address)
@@ -297,7 +310,7 @@ def _demo(args: argparse.Namespace) -> int:
     stop = threading.Event()
     writer = threading.Thread(target=write_forever, args=(log_path, stop), daemon=True)
     writer.start()
-    from exporter.web import parse_listen_address
+    from exporter.serve.http import parse_listen_address
 
     host, port = parse_listen_address(args.listen_address)
     print(

@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from exporter.count.transactions import Settings as TransactionSettings
 from exporter.events import SIP_METHODS, Direction
 from exporter.formats.options import (
     FORMAT_NAMES,
@@ -26,7 +27,6 @@ from exporter.formats.options import (
     SipOptions,
     WvpOptions,
 )
-from exporter.transactions import Settings as TransactionSettings
 from exporter.validation import Checker, ConfigError, kind, load_yaml
 
 EXEMPLAR_MODES = ("call_id", "hash", "off")

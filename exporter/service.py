@@ -21,15 +21,15 @@ from types import FrameType
 from prometheus_client import ProcessCollector
 from prometheus_client.registry import CollectorRegistry
 
-from exporter.app import Reader
 from exporter.catalog import Catalog
-from exporter.collector import families, info_rows
 from exporter.config import Config, SourceConfig
 from exporter.formats.options import FORMAT_NAMES
-from exporter.landing import SourceStatus
-from exporter.watch import Waker
-from exporter.web import Site, serve
-from exporter.websecurity import Guard
+from exporter.ingest.watch import Waker
+from exporter.reader import Reader
+from exporter.serve.families import families, info_rows
+from exporter.serve.http import Site, serve
+from exporter.serve.landing import SourceStatus
+from exporter.serve.security import Guard
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class Service:
         self._stop = threading.Event()
         self._reloads: queue.SimpleQueue[queue.SimpleQueue[str | None]] = queue.SimpleQueue()
         # prometheus-client renders only the process metrics; our own are written by
-        # exporter/exposition.py from one snapshot per scrape.
+        # exporter/serve/exposition.py from one snapshot per scrape.
         self.registry = CollectorRegistry(auto_describe=True)
         ProcessCollector(registry=self.registry)
 

@@ -12,14 +12,15 @@ import pytest
 import yaml
 
 from exporter import contract
-from exporter.backfill import Outcome, read_logs
+from exporter.backfill.read import Outcome, read_logs
+from exporter.backfill.steps import StepCounts
 from exporter.catalog import Catalog
 from exporter.config import Config, parse_config
-from exporter.counting import replay
+from exporter.count.account import replay
+from exporter.count.tally import Labels
 from exporter.data import builtin_catalog_text
-from exporter.steps import StepCounts
-from exporter.tally import Labels
-from exporter.timestamps import NO_DATE, NO_STAMP, TimeSettings
+from exporter.formats.timestamps import NO_DATE, NO_STAMP, TimeSettings
+from exporter.ingest import once
 from tests.support import FIXTURES
 
 # Before the import, as the format tests do, so that its checks keep their rewritten asserts.
@@ -61,7 +62,7 @@ def test_every_record_replay_counts_is_counted_or_skipped_with_a_reason(name: st
     # Backfill writes every copy of a message, as replay counts them without transaction
     # matching (which counts a retransmission once).
     source = dataclasses.replace(config.sources[0], transactions=False)
-    live = replay([path], source, CATALOG, config).snapshot().counters
+    live = replay([once.blocks(path)], source, CATALOG, config, 2024).snapshot().counters
     outcome = backfilled([path], config)
     for metric in (contract.RESPONSES.name, contract.REQUESTS.name):
         expected = Counter({k: v for k, v in live.get(metric, {}).items() if v})

@@ -7,11 +7,11 @@ from hypothesis import strategies as st
 
 from exporter.catalog import Catalog
 from exporter.config import Config
-from exporter.counting import series_limits
+from exporter.count.account import series_limits
+from exporter.count.labels import RESPONSES, Labeler
+from exporter.count.tally import OVERFLOW, Tally
 from exporter.data import builtin_catalog_text
 from exporter.events import SIP_METHODS, Direction, Event, Kind
-from exporter.labels import RESPONSES, Labeler
-from exporter.tally import OVERFLOW, Tally
 
 CATALOG = Catalog.from_yaml(builtin_catalog_text())
 LIMIT = 50

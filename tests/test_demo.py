@@ -7,10 +7,10 @@ import sys
 import urllib.request
 from datetime import datetime
 
+from exporter.count.gb28181 import peer_type
 from exporter.demo import Traffic
 from exporter.formats.options import SipOptions
 from exporter.formats.sip import SipParser
-from exporter.gb28181 import peer_type
 from tests.support import REPO, free_port, parse_samples, value, wait_until
 
 

@@ -28,7 +28,7 @@ import yaml
 
 from exporter.cli import build_parser
 from exporter.config import parse_config
-from exporter.webconfig import parse_web_config
+from exporter.serve.webconfig import parse_web_config
 from tests import sipmsg
 from tests.certs import authority
 from tests.support import (

@@ -14,7 +14,7 @@ from exporter.formats.base import Parsed, Parser
 from exporter.formats.options import RegexOptions, SipOptions, WvpOptions
 from exporter.formats.sip import SipParser
 from exporter.formats.stream import Batch, RecordStream
-from exporter.timestamps import FileClock, TimeSettings
+from exporter.formats.timestamps import FileClock, TimeSettings
 
 # Before the import, so that its checks fail with the values they compared.
 pytest.register_assert_rewrite("tests.formatcheck")

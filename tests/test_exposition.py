@@ -19,9 +19,9 @@ from prometheus_client.samples import Exemplar as ClientExemplar
 from prometheus_client.utils import floatToGoString
 
 from exporter import contract
-from exporter.collector import Family, SourceGauges, View, families
-from exporter.exposition import Exposition, go_float
-from exporter.tally import Exemplar, HistogramValue, TallySnapshot
+from exporter.count.tally import Exemplar, HistogramValue, TallySnapshot
+from exporter.serve.exposition import Exposition, go_float
+from exporter.serve.families import Family, SourceGauges, View, families
 
 
 class _Reference(Collector):

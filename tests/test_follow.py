@@ -7,10 +7,10 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from exporter.follow import SavedFile, SourceFollower
 from exporter.formats.options import SipOptions
 from exporter.formats.sip import SipParser
 from exporter.formats.stream import RecordStream
+from exporter.ingest.follow import SavedFile, SourceFollower
 from tests import sipmsg
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exporter.gb28181 import OTHER, PEER_TYPES, UNKNOWN, DeviceId, parse, peer_type
+from exporter.count.gb28181 import OTHER, PEER_TYPES, UNKNOWN, DeviceId, parse, peer_type
 
 
 def test_an_id_splits_into_centre_industry_type_network_and_serial() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from exporter.web import HEAD_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES
+from exporter.serve.http import HEAD_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES
 from tests import sipmsg
 from tests.support import REPO, Exporter, running_exporter, value, wait_until
 

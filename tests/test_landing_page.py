@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from exporter.catalog import Catalog, CodeInfo
-from exporter.collector import SourceGauges
 from exporter.data import builtin_catalog_text
-from exporter.landing import Page, SourceStatus, choose_language, render
-from exporter.recent import History, RecentCode
+from exporter.serve.families import SourceGauges
+from exporter.serve.landing import Page, SourceStatus, choose_language, render
+from exporter.serve.recent import History, RecentCode
 from tests import sipmsg
 from tests.browser import chromium
 from tests.support import REPO, Exporter, running_exporter, value, wait_until

@@ -6,10 +6,10 @@ from collections import Counter
 
 from exporter import contract
 from exporter.catalog import Catalog
+from exporter.count.labels import Labeler
+from exporter.count.peers import FailureRanking, Ranked, is_failure, peer_user
 from exporter.data import builtin_catalog_text
 from exporter.events import Direction, Event, Kind
-from exporter.labels import Labeler
-from exporter.peers import FailureRanking, Ranked, is_failure, peer_user
 
 PLATFORM = "34020000002000000001"  # type 200: SIP server
 CAMERA = "34020000001320000001"  # type 132: IPC

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from exporter.progress import ProgressBar
+from exporter.backfill.progress import ProgressBar
 
 
 class Terminal(io.StringIO):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import subprocess
 from pathlib import Path
 
@@ -141,3 +142,27 @@ def test_a_json_source_with_call_id_and_cseq_fields_is_matched_too(tmp_path: Pat
     # The MESSAGE is never answered, and the OPTIONS 49 s later is past its deadline.
     assert value(samples, "sip_transaction_timeouts_total", method="MESSAGE") == 1
     assert value(samples, "sip_exporter_unmatched_total") == 0
+
+
+def test_replay_of_a_gzip_log_counts_exactly_what_the_plain_log_counts(tmp_path: Path) -> None:
+    plain = FIXTURES / "sip-wvp.log"
+    compressed = tmp_path / "sip-wvp.log.1"  # no .gz in the name: known by its bytes
+    compressed.write_bytes(gzip.compress(plain.read_bytes()))
+    from_plain, from_gzip = replay(str(plain)), replay(str(compressed))
+    assert from_gzip.returncode == 0, from_gzip.stderr
+    assert value(parse_samples(from_plain.stdout), "sip_responses_total") > 0
+    assert from_gzip.stdout == from_plain.stdout
+
+
+def test_replay_of_a_folder_is_a_clear_error(tmp_path: Path) -> None:
+    result = replay(str(tmp_path))
+    assert result.returncode == 2
+    assert str(tmp_path) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_replay_of_a_damaged_gzip_log_is_a_clear_error(tmp_path: Path) -> None:
+    damaged = tmp_path / "old.log.gz"
+    damaged.write_bytes(gzip.compress((FIXTURES / "sip-wvp.log").read_bytes())[:-20])
+    result = replay(str(damaged))
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr and "Traceback" not in result.stderr

@@ -8,8 +8,8 @@ from collections import Counter
 from pathlib import Path
 
 from exporter import contract
-from exporter.steps import StepCounts
-from exporter.tally import OVERFLOW
+from exporter.backfill.steps import StepCounts
+from exporter.count.tally import OVERFLOW
 
 RESPONSES = contract.RESPONSES.name
 REQUESTS = contract.REQUESTS.name

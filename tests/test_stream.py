@@ -18,7 +18,7 @@ from exporter.formats.options import (
     WvpOptions,
 )
 from exporter.formats.stream import Batch, RecordStream
-from exporter.timestamps import FileClock, TimeSettings
+from exporter.formats.timestamps import FileClock, TimeSettings
 from tests import sipmsg
 
 MAX_LINE = 4096

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from exporter import contract
-from exporter.tally import DROPPED_METRIC, OVERFLOW, Exemplar, Tally
+from exporter.count.tally import DROPPED_METRIC, OVERFLOW, Exemplar, Tally
 
 
 def test_increments_add_up_per_label_set() -> None:

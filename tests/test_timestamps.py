@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from exporter.timestamps import (
+from exporter.formats.timestamps import (
     NO_DATE,
     UNREADABLE,
     FileClock,

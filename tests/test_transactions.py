@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from exporter import contract
-from exporter.events import Direction, Event, Kind
-from exporter.transactions import (
+from exporter.count.transactions import (
     NO_IDS,
     NO_REQUEST,
     NO_TIME,
@@ -17,6 +16,7 @@ from exporter.transactions import (
     Tracker,
     exemplar_value,
 )
+from exporter.events import Direction, Event, Kind
 
 IN, OUT = Direction.IN, Direction.OUT
 CAMERA = "34020000001320000001"

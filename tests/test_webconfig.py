@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from exporter.serve.webconfig import TlsSettings, WebConfig, parse_web_config
 from exporter.validation import ConfigError
-from exporter.webconfig import TlsSettings, WebConfig, parse_web_config
 from tests.support import REPO
 
 HASH = "$2y$10$X0h1gDsPszWURQaxFh.zoubFi6DXncSjhoQNJgRrnGs7EsimhC7zG"

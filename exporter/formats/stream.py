@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from exporter.events import Event
 from exporter.formats.base import Parsed, Parser
-from exporter.timestamps import FileClock
+from exporter.formats.timestamps import FileClock
 
 # An event's time in Unix seconds, or None when the log gives it none.
 Time = float | None

@@ -6,7 +6,7 @@ Owns the threaded HTTP server, its limits, its routes, and content negotiation
 `exposition` (which keeps rendered series between scrapes); other collectors in the
 registry (process metrics) by prometheus-client. Every request is authenticated before it is
 routed, whatever its method or path, so no endpoint (present or added later) is left
-open; `exporter/websecurity.py` decides what passes. Handlers only read snapshots; each
+open; `exporter/serve/security.py` decides what passes. Handlers only read snapshots; each
 connection has its own thread, so a slow client holds one thread, never the reader nor
 another scrape. Limits:
 
@@ -34,12 +34,13 @@ from typing import Any
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import CollectorRegistry
 
-from exporter import __version__, landing
-from exporter.collector import Family
-from exporter.exposition import Exposition
-from exporter.landing import SourceStatus
-from exporter.recent import WINDOW_SECONDS, RecentCode
-from exporter.websecurity import Guard, accept_tls
+from exporter import __version__
+from exporter.serve import landing
+from exporter.serve.exposition import Exposition
+from exporter.serve.families import Family
+from exporter.serve.landing import SourceStatus
+from exporter.serve.recent import WINDOW_SECONDS, RecentCode
+from exporter.serve.security import Guard, accept_tls
 
 __all__ = ["Site", "SourceStatus", "parse_listen_address", "serve"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from exporter import contract
 from exporter.catalog import CodeInfo
-from exporter.tally import TallySnapshot
+from exporter.count.tally import TallySnapshot
 
 WINDOW_SECONDS = 15 * 60.0
 STEP_SECONDS = 60.0

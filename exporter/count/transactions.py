@@ -41,8 +41,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from exporter import contract
+from exporter.count.peers import peer_user
 from exporter.events import Direction, Event, Kind, method_label
-from exporter.peers import peer_user
 
 TRANSACTIONS = "transactions"
 SESSIONS = "sessions"

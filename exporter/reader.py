@@ -1,11 +1,12 @@
-"""Wiring and lifecycle: the reader thread and the checkpoint schedule.
+"""The reader: every source's follower, stream and tally, on the one reader thread.
 
 Owns the one `Tally`, every `SourceFollower` and each source's transaction tracker and
 failure ranking, on the reader thread; HTTP threads see
 them only through `Reader.view()`, a snapshot taken under the reader's lock, and
 `Reader.recent_codes()`, the codes of the last minutes from the response totals the reader
 records once a minute. Loads the catalog and the checkpoint at start, saves the checkpoint
-every interval and at stop.
+every interval and at stop. The wall clock (for what people see) and the monotonic clock
+(for intervals and quiet time) are passed in.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from exporter import checkpoint, contract
+from exporter import contract
 from exporter.catalog import Catalog
-from exporter.collector import SourceGauges, View
 from exporter.config import Config, SourceConfig
-from exporter.counting import (
+from exporter.count.account import (
     Matching,
     account,
     labeler_for,
@@ -33,12 +34,15 @@ from exporter.counting import (
     record_matched,
     series_limits,
 )
-from exporter.follow import SavedFile, SourceFollower, SourceRead
-from exporter.formats.stream import Batch
-from exporter.labels import Labeler
-from exporter.peers import FailureRanking
-from exporter.recent import History, RecentCode, response_totals
-from exporter.tally import Tally
+from exporter.count.labels import Labeler
+from exporter.count.peers import FailureRanking
+from exporter.count.tally import Tally
+from exporter.data import builtin_catalog_text
+from exporter.formats.stream import Batch, RecordStream
+from exporter.ingest import checkpoint
+from exporter.ingest.follow import SavedFile, SourceFollower, SourceRead
+from exporter.serve.families import SourceGauges, View
+from exporter.serve.recent import History, RecentCode, response_totals
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +65,7 @@ class _Source:
     ranking: FailureRanking
     matching: Matching | None = None
     # When (monotonic) the source last gave events: its log's quiet time runs from there.
-    last_events: float = field(default_factory=time.monotonic)
+    last_events: float = 0.0
     # What HTTP threads may read, refreshed under the lock after each pass.
     gauges: SourceGauges = field(default_factory=SourceGauges)
     paths: tuple[str, ...] = ()
@@ -70,9 +74,16 @@ class _Source:
 class Reader:
     """The single reader: follows every source, counts, and checkpoints."""
 
-    def __init__(self, config: Config, catalog: Catalog, clock: Clock = time.time) -> None:
+    def __init__(
+        self,
+        config: Config,
+        catalog: Catalog,
+        clock: Clock = time.time,
+        monotonic: Clock = time.monotonic,
+    ) -> None:
         self._config = config
         self._clock = clock
+        self._monotonic = monotonic
         self._lock = threading.Lock()
         self._next_checkpoint = 0.0
         self._catalog = catalog
@@ -126,14 +137,20 @@ class Reader:
         follower = SourceFollower(
             source.paths,
             source.exclude,
-            partial(new_stream, source, self._config.max_line_bytes),
-            time.monotonic,
+            partial(self._new_stream, source),
+            self._monotonic,
             saved=None if saved is None else saved.get(source.name, []),
             start_at_end=source.start_at == "end",
             rotate_wait=self._config.rotate_wait,
             flush_after=self._config.flush_after,
         )
-        return _Source(source, labeler, follower, ranking_for(self._config), matching)
+        return _Source(
+            source, labeler, follower, ranking_for(self._config), matching, self._monotonic()
+        )
+
+    def _new_stream(self, source: SourceConfig) -> RecordStream:
+        year = datetime.fromtimestamp(self._clock()).year
+        return new_stream(source, self._config.max_line_bytes, year)
 
     def reload(self, config: Config, catalog: Catalog) -> None:
         """Apply a new config between passes.
@@ -198,7 +215,7 @@ class Reader:
             now = self._clock()
             last = now if read.batch.events else source.gauges.last_record
             if read.batch.events:
-                source.last_events = time.monotonic()
+                source.last_events = self._monotonic()
             with self._lock:
                 failing = account(self._tally, source.labeler, read.batch, read, source.matching)
                 self._idle(source)
@@ -212,7 +229,7 @@ class Reader:
                 self._history.record(now, response_totals(self._tally.snapshot()))
         if not behind:
             self.ready.set()
-        if self._config.checkpoint_file and time.monotonic() >= self._next_checkpoint:
+        if self._config.checkpoint_file and self._monotonic() >= self._next_checkpoint:
             self.save_checkpoint()
         return behind
 
@@ -222,7 +239,7 @@ class Reader:
             return
         # Quiet only at the end of its files: a source still catching up is not quiet.
         if source.follower.lag_bytes == 0:
-            matched = source.matching.tracker.idle(time.monotonic() - source.last_events)
+            matched = source.matching.tracker.idle(self._monotonic() - source.last_events)
             record_matched(self._tally, source.config.name, matched, source.matching.exemplars)
             source.ranking.add(matched.timed_out_peers, self._clock())
 
@@ -243,7 +260,7 @@ class Reader:
         path = self._config.checkpoint_file
         if path is None:
             return
-        self._next_checkpoint = time.monotonic() + self._config.checkpoint_interval
+        self._next_checkpoint = self._monotonic() + self._config.checkpoint_interval
         with self._lock:
             self._tally.inc(contract.CHECKPOINT_SAVES.name, ())
             state = checkpoint.Checkpoint(
@@ -295,3 +312,12 @@ class Reader:
     def close(self) -> None:
         """Save where every file stands; what is held stays held for the next start."""
         self.save_checkpoint()
+
+
+def load_catalog(config: Config) -> Catalog:
+    """The built-in catalog with the user's catalog file merged over it (CatalogError)."""
+    overrides = []
+    if config.catalog_file:
+        path = Path(config.catalog_file)
+        overrides.append((str(path), path.read_text(encoding="utf-8")))
+    return Catalog.from_yaml(builtin_catalog_text(), *overrides)

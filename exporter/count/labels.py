@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import itemgetter
 
-from exporter import contract, gb28181
+from exporter import contract
+from exporter.count import gb28181
+from exporter.count.peers import is_failure, peer_of
+from exporter.count.tally import Labels
 from exporter.events import Event, Kind, method_label
-from exporter.peers import is_failure, peer_of
-from exporter.tally import Labels
 
 RESPONSES = contract.RESPONSES.name
 REQUESTS = contract.REQUESTS.name

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from exporter.follow import SavedFile
+from exporter.ingest.follow import SavedFile
 
 FORMAT = "sip-log-exporter-checkpoint"
 VERSION = 1

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import TextIO
 
-from exporter.backfill import Outcome
+from exporter.backfill.read import Outcome
 
 _WIDTH = 24
 _MIB = 1 << 20

@@ -2,49 +2,62 @@
 
 Owns how one batch of a source's events becomes counts: transaction matching (with its
 exemplars), labels, peer types, and the self-metrics of reading; the series created at 0
-before the first record; and `replay`, which reads whole files once through the same step.
-Also how a source's stream, labeler, matching and ranking are built from the config. The
-caller owns the tally and the per-source state these functions are given.
+before the first record; and `replay`, which counts whole logs (given as blocks of bytes,
+read by `ingest.once`) through the same step. Also how a source's stream, labeler,
+matching and ranking are built from the config. The caller owns the tally and the
+per-source state these functions are given. Pure: no files, no clock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
+from typing import Protocol
 
 from exporter import contract
 from exporter.catalog import Catalog
 from exporter.config import Config, SourceConfig
-from exporter.data import builtin_catalog_text
+from exporter.count.labels import Labeler
+from exporter.count.peers import FailureRanking
+from exporter.count.tally import Exemplar, Tally
+from exporter.count.transactions import TABLES, UNMATCHED_REASONS, Matched, Tracker, exemplar_value
 from exporter.events import method_label
-from exporter.follow import SourceRead
 from exporter.formats import make_parser
 from exporter.formats.stream import Batch, RecordStream
-from exporter.labels import Labeler
-from exporter.peers import FailureRanking
-from exporter.tally import Exemplar, Tally
-from exporter.timestamps import FileClock, TimeSettings
-from exporter.transactions import TABLES, UNMATCHED_REASONS, Matched, Tracker, exemplar_value
+from exporter.formats.timestamps import FileClock, TimeSettings
 
 
-def new_stream(source: SourceConfig, max_line_bytes: int) -> RecordStream:
+class ReadCounts(Protocol):
+    """What reading a source's files did in one pass (`ingest.follow.SourceRead`)."""
+
+    @property
+    def bytes(self) -> int: ...
+    @property
+    def rotations(self) -> int: ...
+    @property
+    def truncations(self) -> int: ...
+    @property
+    def read_errors(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRead:
+    """A block read once (replay): bytes only, nothing rotates."""
+
+    bytes: int
+    rotations: int = 0
+    truncations: int = 0
+    read_errors: int = 0
+
+
+def new_stream(source: SourceConfig, max_line_bytes: int, year: int) -> RecordStream:
     """A file's stream; for a source that matches transactions, one that reads the
-    time stamps too (in the machine's zone: only differences between them count)."""
+    time stamps too (in the machine's zone: only differences between them count), with
+    `year` for stamps that name none (syslog)."""
     clock = None
     if source.transactions:
-        clock = FileClock(TimeSettings(zone=None, year=datetime.now().year))
+        clock = FileClock(TimeSettings(zone=None, year=year))
     return RecordStream(make_parser(source.format), max_line_bytes, clock=clock)
-
-
-def load_catalog(config: Config) -> Catalog:
-    """The built-in catalog with the user's catalog file merged over it (CatalogError)."""
-    overrides = []
-    if config.catalog_file:
-        path = Path(config.catalog_file)
-        overrides.append((str(path), path.read_text(encoding="utf-8")))
-    return Catalog.from_yaml(builtin_catalog_text(), *overrides)
 
 
 def series_limits(config: Config) -> dict[str, int]:
@@ -68,7 +81,7 @@ def account(
     tally: Tally,
     labeler: Labeler,
     batch: Batch,
-    read: SourceRead | None = None,
+    read: ReadCounts | None = None,
     matching: Matching | None = None,
 ) -> list[str]:
     """Add one batch of a source's records, and its self-metric counts, to the tally.
@@ -149,20 +162,24 @@ def precreate(
     )
 
 
-def replay(paths: Iterable[str], source: SourceConfig, catalog: Catalog, config: Config) -> Tally:
-    """Read whole files once, in order, and return what they count."""
+def replay(
+    files: Iterable[Iterable[bytes]],
+    source: SourceConfig,
+    catalog: Catalog,
+    config: Config,
+    year: int,
+) -> Tally:
+    """Count whole logs once, in order: each log given as its blocks of bytes."""
     tally = Tally(series_limits(config))
     labeler = labeler_for(source, catalog, config.default_profile)
     precreate(tally, config, labeler, transactions=source.transactions)
     # One tracker across the files: they are one log, in the order given.
     matching = matching_for(source, config)
-    for path in paths:
-        stream = new_stream(source, config.max_line_bytes)
-        with open(path, "rb") as log_file:
-            # Counted block by block, so memory does not grow with the file.
-            while block := log_file.read(1 << 20):
-                batch = stream.feed(block)
-                account(tally, labeler, batch, SourceRead(bytes=len(block)), matching)
+    for blocks in files:
+        stream = new_stream(source, config.max_line_bytes, year)
+        # Counted block by block, so memory does not grow with the file.
+        for block in blocks:
+            account(tally, labeler, stream.feed(block), BlockRead(len(block)), matching)
         account(tally, labeler, stream.finish(), None, matching)
     return tally
 

@@ -17,8 +17,8 @@ import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from exporter.collector import SourceGauges
-from exporter.recent import RecentCode
+from exporter.serve.families import SourceGauges
+from exporter.serve.recent import RecentCode
 
 LANGUAGES = ("zh", "en")
 REFRESH_SECONDS = 30

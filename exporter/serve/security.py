@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 import bcrypt
 
+from exporter.serve.webconfig import TlsSettings, WebConfig, parse_web_config
 from exporter.validation import ConfigError
-from exporter.webconfig import TlsSettings, WebConfig, parse_web_config
 
 log = logging.getLogger(__name__)
 

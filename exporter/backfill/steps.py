@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from exporter import contract
 from exporter.contract import Metric
-from exporter.tally import OVERFLOW, Labels
+from exporter.count.tally import OVERFLOW, Labels
 
 # The families backfill writes: the counts the logs hold. The exporter's self-metrics
 # describe a running exporter, not the logs, and have no history to write.

@@ -1,7 +1,6 @@
 """Backfill: old logs, read once with the times written in them, as Prometheus history.
 
-Owns reading the files (plain or gzip-compressed, put in order by their first readable
-time), cutting each file's bytes where the step of the logged time changes, handing each
+Owns cutting each file's bytes where the step of the logged time changes, handing each
 piece to the source's parser, counting its events at that step, and writing the result as
 OpenMetrics text for `promtool tsdb create-blocks-from openmetrics`. A piece after a stamp
 that names no time is parsed too, and its records are counted as skipped, with the reason.
@@ -15,26 +14,22 @@ parser leaves is carried into the next block.
 
 from __future__ import annotations
 
-import gzip
-import io
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from exporter import contract
+from exporter.backfill.steps import StepCounts
 from exporter.catalog import Catalog
 from exporter.config import Config, SourceConfig
-from exporter.counting import labeler_for, precreate
+from exporter.count.account import labeler_for, precreate
+from exporter.count.labels import Labeler
+from exporter.count.tally import Tally
 from exporter.formats import make_parser
 from exporter.formats.base import Parser
-from exporter.labels import Labeler
-from exporter.steps import StepCounts
-from exporter.tally import Tally
-from exporter.timestamps import NO_STAMP, FileClock, TimeSettings, first_time
-
-BLOCK = 1 << 20
-_HEAD = 1 << 16
+from exporter.formats.timestamps import NO_STAMP, FileClock, TimeSettings
+from exporter.ingest.once import BLOCK, open_log
 
 
 @dataclass(slots=True)
@@ -56,35 +51,6 @@ class Outcome:
 
 
 Progress = Callable[[int, int, int], None]  # files done, bytes done, records
-
-
-def open_log(path: str) -> tuple[io.BufferedIOBase, io.BufferedIOBase]:
-    """The file's bytes (decompressed when it is gzip) and the raw file, whose position
-    tells how far the reading has gone."""
-    raw = open(path, "rb")  # noqa: SIM115 -- closed by the caller, with the stream
-    if raw.read(2) == b"\x1f\x8b":
-        raw.seek(0)
-        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
-    raw.seek(0)
-    return raw, raw
-
-
-def in_time_order(paths: Iterable[str], settings: TimeSettings) -> list[str]:
-    """Files by the first readable time in their head; files without one come last."""
-
-    def key(path: str) -> tuple[bool, float, str]:
-        stream, raw = open_log(path)
-        try:
-            head = stream.read(_HEAD)
-        except (OSError, EOFError):
-            head = b""
-        finally:
-            stream.close()
-            raw.close()
-        seconds = first_time(head, settings)
-        return (seconds is None, seconds or 0.0, path)
-
-    return sorted(paths, key=key)
 
 
 class _FileReader:

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from exporter import gb28181
+from exporter.count import gb28181
 from exporter.events import Direction, Event, Kind
 
 # A peer ID longer than this is cut: a log line must not make a label value of any size.

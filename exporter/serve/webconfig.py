@@ -5,7 +5,7 @@ Owns the exporter-toolkit format as this exporter reads it: `tls_server_config`,
 default, and what is wrong with a value. A bad file yields every problem at once, each
 with its key (`ConfigError`, like the main config). Relative file names are taken from the
 web config's own folder, as the toolkit does. Pure: it takes the file's text and name,
-never the file; `exporter/websecurity.py` reads the files and applies the values.
+never the file; `exporter/serve/security.py` reads the files and applies the values.
 
 Where this exporter cannot do what a toolkit key asks, the key is refused at start rather
 than ignored: a security setting that is silently not applied is worse than none.

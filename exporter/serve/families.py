@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from exporter import __version__, contract
 from exporter.catalog import CodeInfo
-from exporter.tally import HistogramValue, Labels, TallySnapshot
+from exporter.count.tally import HistogramValue, Labels, TallySnapshot
 
 
 @dataclass(frozen=True, slots=True)

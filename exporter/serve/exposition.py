@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from exporter.collector import Family
-from exporter.tally import Exemplar, HistogramValue, Labels
+from exporter.count.tally import Exemplar, HistogramValue, Labels
+from exporter.serve.families import Family
 
 
 def go_float(value: float) -> str:

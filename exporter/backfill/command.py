@@ -16,11 +16,12 @@ from datetime import datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from exporter.backfill import in_time_order, read_logs, write_openmetrics
+from exporter.backfill.progress import ProgressBar, summary
+from exporter.backfill.read import read_logs, write_openmetrics
 from exporter.catalog import Catalog
 from exporter.config import Config, SourceConfig
-from exporter.progress import ProgressBar, summary
-from exporter.timestamps import TimeSettings
+from exporter.formats.timestamps import TimeSettings
+from exporter.ingest.once import in_time_order
 
 OPENMETRICS_FILE = "backfill.om"
 BLOCKS_FOLDER = "blocks"
@@ -76,14 +77,9 @@ def add_backfill_command(
 def run_backfill(
     args: argparse.Namespace, config: Config, catalog: Catalog, source: SourceConfig
 ) -> int:
-    from exporter.cli import UsageError
-
     if args.step < 1:
-        raise UsageError("--step: must be at least 1 second")
-    try:
-        zone = zone_named(args.timezone)
-    except BackfillUsageError as error:
-        raise UsageError(str(error)) from None
+        raise BackfillUsageError("--step: must be at least 1 second")
+    zone = zone_named(args.timezone)
     settings = TimeSettings(zone, args.year or datetime.now(zone).year)
     os.makedirs(args.output, exist_ok=True)
     paths = in_time_order(args.files, settings)
