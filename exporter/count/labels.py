@@ -1,8 +1,9 @@
-"""Events to label sets: the classify step between parsing and the tally.
+"""Events to label sets: the classify step between matching and the tally.
 
-Owns the metric names of the SIP counters and how an `Event` becomes their label values
-(source, direction, method, code, category, peer_type), so that every label keeps its
-closed, bounded set of values whatever the log says. Pure.
+Owns how an `Event` becomes the label values of the SIP counters (source, direction,
+method, code and category; peer_type for the peer counter) and which failed peers a batch
+names for the ranking, so that every label keeps its closed, bounded set of values
+whatever the log says. The metric names are the contract's. Pure.
 """
 
 from __future__ import annotations
