@@ -25,6 +25,12 @@ from exporter.backfill.command import BackfillUsageError, add_backfill_command, 
 from exporter.catalog import Catalog, CatalogError
 from exporter.config import Config, SourceConfig, check_profiles, parse_config
 from exporter.count.account import replay
+from exporter.detect.command import (
+    DetectUsageError,
+    add_detect_commands,
+    run_detect,
+    run_recipes,
+)
 from exporter.explain import explain
 from exporter.formats.options import FORMAT_NAMES, SipOptions
 from exporter.ingest import once
@@ -101,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay_cmd = commands.add_parser("replay", help="read logs once and print the metrics")
     _source_flags(replay_cmd, "replay")
     add_backfill_command(commands, _source_flags)
+    add_detect_commands(commands)
     commands.add_parser("demo", parents=[web], help="run the exporter on a generated live log")
     return parser
 
@@ -130,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return _dispatch(args)
-    except (UsageError, BackfillUsageError, ConfigError, CatalogError) as error:
+    except (UsageError, BackfillUsageError, DetectUsageError, ConfigError, CatalogError) as error:
         print(f"sip-log-exporter: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -154,6 +161,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "backfill":
         config, catalog, source = _source_of(args)
         return run_backfill(args, config, catalog, source)
+    if args.command == "detect":
+        return run_detect(args)
+    if args.command == "recipes":
+        return run_recipes(args)
     if args.command == "demo":
         return _demo(args)
     if not args.config_file:
