@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from exporter.events import Direction, Event, Kind
 from exporter.formats.options import SipOptions
 from exporter.formats.sip import SipParser
 from exporter.formats.stream import RecordStream
+from exporter.formats.timestamps import FileClock, TimeSettings
 
 LOGGER = "com.genersoft.iot.vmp.gb28181.conf.StackLoggerImpl:82"
 WVP_503 = (
@@ -366,3 +368,86 @@ def test_any_mix_of_messages_counts_the_same_however_it_is_cut(
     data = b"".join(pieces)
     whole = Counter((e.method, e.code) for e in parse_all(data))
     assert Counter((e.method, e.code) for e in fed_in_pieces(data, size)) == whole
+
+
+# Per-line prefixes as container runtimes, journals and supervisors write them (the line
+# shapes of `docker logs --timestamps`, `kubectl logs --timestamps --prefix`, `docker
+# compose logs`, `journalctl -o short` and `-o short-iso`, pm2 and `seq|time|` loggers).
+LINE_PREFIXES = {
+    "docker --timestamps": b"2024-05-02T10:00:01.123456789Z ",
+    "kubectl --prefix --timestamps": b"[pod/wvp-0/wvp] 2024-05-02T10:00:01.123456789Z ",
+    "docker compose": b"wvp-1  | ",
+    "docker compose --timestamps": b"wvp-1  | 2024-05-02T10:00:01.123456789Z ",
+    "journalctl short": b"May 02 10:00:01 nvr-host wvp[1234]: ",
+    "journalctl short-iso": b"2024-05-02T10:00:01+0800 nvr-host wvp[1234]: ",
+    "syslog with a space-padded day": b"May  2 10:00:01 nvr-host kamailio[88]: ",
+    "pm2": b"15|wvp-pro | ",
+    "seq|time|": b"1234|10:00:01.123|",
+}
+
+
+def with_prefix(data: bytes, prefix: bytes) -> bytes:
+    return b"".join(prefix + line for line in data.splitlines(keepends=True))
+
+
+def labels(events: list[Event]) -> list[tuple[str, str, str, str, str, str]]:
+    return [
+        (e.kind.value, e.direction.value, e.method, e.code, e.call_id, e.branch) for e in events
+    ]
+
+
+@pytest.mark.parametrize("prefix", LINE_PREFIXES.values(), ids=LINE_PREFIXES.keys())
+def test_a_prefix_on_every_physical_line_is_stripped_before_framing(prefix: bytes) -> None:
+    data = WVP_503 + WVP_OUT_REGISTER + GOSIP_401
+    assert labels(parse_all(with_prefix(data, prefix))) == labels(parse_all(data))
+    assert [e.method for e in parse_all(with_prefix(data, prefix))] == [
+        "INVITE",
+        "REGISTER",
+        "REGISTER",
+    ]
+
+
+@pytest.mark.parametrize("prefix", LINE_PREFIXES.values(), ids=LINE_PREFIXES.keys())
+def test_a_prefixed_events_offset_is_its_line_start_as_logged(prefix: bytes) -> None:
+    data = with_prefix(WVP_503 + WVP_OUT_REGISTER, prefix)
+    parsed = SipParser(SipOptions()).parse(data, final=True)
+    starts = [data[at : data.index(b"\n", at)] for at in parsed.offsets]
+    assert [line.removeprefix(prefix)[:12] for line in starts] == [
+        b"SIP/2.0 503 ",
+        b"REGISTER sip",
+    ]
+    assert all(line.startswith(prefix) for line in starts)
+
+
+def test_a_docker_time_stamp_dates_the_message_it_prefixes() -> None:
+    data = with_prefix(WVP_503, b"2024-05-02T10:00:01.250000000Z ")
+    stream = RecordStream(SipParser(SipOptions()), 65536, clock=FileClock(TimeSettings(UTC, 2024)))
+    batch = stream.feed(data)
+    batch.merge(stream.finish())
+    assert batch.times == [datetime(2024, 5, 2, 10, 0, 1, 250000, tzinfo=UTC).timestamp()]
+
+
+def test_a_log_pattern_before_only_a_messages_first_line_is_not_a_per_line_prefix() -> None:
+    lines = WVP_503.splitlines(keepends=True)
+    # A Java logger's stamp before the wrapper line only: the headers carry none.
+    assert labels(parse_all(b"".join(lines))) == labels(parse_all(WVP_503))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([WVP_503, WVP_OUT_REGISTER, GOSIP_401, b"noise\n", b"\n"]),
+        min_size=1,
+        max_size=10,
+    ),
+    st.sampled_from(sorted(LINE_PREFIXES.values())),
+    st.integers(min_value=1, max_value=700),
+)
+def test_prefix_stripping_never_invents_or_loses_a_message(
+    pieces: list[bytes], prefix: bytes, size: int
+) -> None:
+    data = b"".join(pieces)
+    prefixed = with_prefix(data, prefix)
+    plain = Counter(labels(parse_all(data)))
+    assert Counter(labels(parse_all(prefixed))) == plain
+    assert Counter(labels(fed_in_pieces(prefixed, size))) == plain

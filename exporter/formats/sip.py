@@ -30,6 +30,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from exporter.events import SIP_METHODS, Direction, Event, Kind
+from exporter.formats import prefixes
 from exporter.formats.base import Parsed
 from exporter.formats.options import SipOptions
 
@@ -187,6 +188,20 @@ class SipParser:
 
     def parse(self, data: bytes, *, final: bool) -> Parsed:
         end = len(data) if final else data.rfind(b"\n") + 1
+        if prefixes.carries_prefix(data, end):
+            return self._parse_stripped(data, end, final=final)
+        return self._parse_plain(data, end, final=final)
+
+    def _parse_stripped(self, data: bytes, end: int, *, final: bool) -> Parsed:
+        """A block whose every line carries a prefix (docker, journald, pm2 …): framed
+        without the prefixes, its positions mapped back to the bytes as logged."""
+        stripped = prefixes.strip(data[:end])
+        inner = self._parse_plain(stripped.data, len(stripped.data), final=final)
+        back = stripped.logged_at
+        offsets = [back(at) for at in inner.offsets]
+        return Parsed(inner.events, back(inner.consumed), inner.malformed, inner.ignored, offsets)
+
+    def _parse_plain(self, data: bytes, end: int, *, final: bool) -> Parsed:
         if self._syslog_escapes:
             # rsyslog forwards a whole message as one line; undo the escapes line by line
             # region, and read it as final since no message continues past its line.
