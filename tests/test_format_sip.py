@@ -451,3 +451,39 @@ def test_prefix_stripping_never_invents_or_loses_a_message(
     plain = Counter(labels(parse_all(data)))
     assert Counter(labels(parse_all(prefixed))) == plain
     assert Counter(labels(fed_in_pieces(prefixed, size))) == plain
+
+
+def test_wvps_short_arrow_copy_of_a_received_response_is_not_counted_again() -> None:
+    # JAIN-SIP logs each response it receives twice; wvp wraps the second with `来自->`
+    # (ServerLoggerImpl.logMessage with a status, since 2023-02).
+    copy = WVP_503.replace("接收：来自--->".encode(), "接收：来自->".encode())
+    assert copy != WVP_503
+    for options in ({}, {"require_wrapper": True}):
+        events = parse_all(WVP_503 + copy, **options)
+        assert [(e.code, e.direction) for e in events] == [("503", Direction.IN)]
+    assert SipParser(SipOptions()).parse(WVP_503 + copy, final=True).ignored == 1
+
+
+@pytest.mark.parametrize(
+    ("wrapper", "direction"),
+    [
+        # pjsua_core.c logging_on_rx_msg / logging_on_tx_msg
+        (b"10:00:00.137   pjsua_core.c  .RX 322 bytes Response msg 503/INVITE/cseq=1 "
+         b"(rdata0x7f3c2c010001) from UDP 10.0.0.20:5060:", Direction.IN),
+        (b"10:00:00.137   pjsua_core.c  .TX 322 bytes Response msg 503/INVITE/cseq=1 "
+         b"(tdta0x7f3c2c010001) to UDP 10.0.0.20:5060:", Direction.OUT),
+        # belle-sip channel.c
+        (b"2024-05-02 10:00:00:137 belle-sip-message-channel [0x55d0] message received "
+         b"from [udp://10.0.0.20:5060], size: [322]", Direction.IN),
+        (b"2024-05-02 10:00:00:137 belle-sip-message-channel [0x55d0] sending [322] bytes "
+         b"to [udp://10.0.0.20:5060]", Direction.OUT),
+        # wvp 2022: `logger.debug("\n收到响应：\n{}", response)`
+        ("收到响应：".encode(), Direction.IN),
+    ],
+)  # fmt: skip
+def test_pjsip_belle_sip_and_old_wvp_wrappers_name_the_direction(
+    wrapper: bytes, direction: Direction
+) -> None:
+    message = WVP_503[WVP_503.index(b"SIP/2.0 503") :]
+    (event,) = parse_all(wrapper + b"\n" + message)
+    assert (event.code, event.method, event.direction) == ("503", "INVITE", direction)

@@ -124,9 +124,20 @@ _FILLER = re.compile(
 # How a filler line can start: with its own first byte, or with a prefix ending in "|".
 _FILLER_FIRST = frozenset(b" \t\r\n-=~|*#_.+ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _ARROW = re.compile(rb"<-{2,}|-{2,}>")
-_ENGLISH_IN = ("received", "receive", "recv", "rcv", "readfrom", "incoming", "inbound")
+# pjsip writes `.RX 512 bytes Response msg …` and `.TX …`; belle-sip `message received
+# from` and `sending`; sofia-sip (FreeSWITCH, drachtio) `recv` and `send`.
+_ENGLISH_IN = ("received", "receive", "recv", "rcv", "rx", "readfrom", "incoming", "inbound")
 # Not "transmit": wvp logs from its Java package `gb28181.transmit` whatever the direction.
-_ENGLISH_OUT = ("sent", "send", "snd", "transmitting", "writeto", "outgoing", "outbound")
+_ENGLISH_OUT = (
+    "sent", "send", "sending", "snd", "tx", "transmitting", "writeto", "outgoing", "outbound"
+)  # fmt: skip
+# wvp's 接收 (received) and 发送 (sent); 收到 (got) in its 2022 `收到请求：`/`收到响应：` dumps.
+_CHINESE_IN = ("接收", "收到")
+_CHINESE_OUT = ("发送",)
+# JAIN-SIP logs every response it receives a second time ("before processing"), which wvp
+# wraps with a short arrow (`接收：来自->`, `发送： 目标->`) where the first has `--->`: a
+# copy, never a message of its own.
+_COPY_MARKS = ("来自->", "目标->")
 # A byte that continues a word: an English direction word counts only as a whole word.
 _WORD_BYTE = rb"[_0-9a-z\x80-\xff]"
 
@@ -143,6 +154,7 @@ class _Words:
     """
 
     reversed_words: re.Pattern[bytes]
+    copy_marks: tuple[bytes, ...]
 
     @classmethod
     def for_encoding(cls, encoding: str) -> _Words:
@@ -156,9 +168,14 @@ class _Words:
 
         # Incoming words end in an empty group, so `lastindex` tells the two apart. Every
         # alternative starts with a literal byte, which lets the search skip ahead.
-        incoming = backwards(_ENGLISH_IN, True, b"()") + backwards(("接收",), False, b"()")
-        outgoing = backwards(_ENGLISH_OUT, True, b"") + backwards(("发送",), False, b"")
-        return cls(re.compile(b"|".join(incoming + outgoing), re.DOTALL))
+        incoming = backwards(_ENGLISH_IN, True, b"()") + backwards(_CHINESE_IN, False, b"()")
+        outgoing = backwards(_ENGLISH_OUT, True, b"") + backwards(_CHINESE_OUT, False, b"")
+        marks = tuple(mark.encode(encoding) for mark in _COPY_MARKS)
+        return cls(re.compile(b"|".join(incoming + outgoing), re.DOTALL), marks)
+
+    def is_copy(self, data: bytes, start: int, end: int) -> bool:
+        """Whether data[start:end], a message's wrapper, marks it as a logged copy."""
+        return any(data.find(mark, start, end) >= 0 for mark in self.copy_marks)
 
     def direction(self, data: bytes, start: int, end: int) -> Direction | None:
         """The direction named nearest before `end` in data[start:end], if any."""
@@ -250,13 +267,20 @@ class SipParser:
     def _direction(
         self, data: bytes, prev_end: int, line_start: int, start: int
     ) -> Direction | None:
-        """The message's direction; None when the source requires a wrapper and none is."""
+        """The message's direction; None when the message is not to be counted: the
+        source requires a wrapper and none is there, or the wrapper marks a copy."""
         if self._require_wrapper:
             # The wrapper must be the line right before the message (or its own prefix).
             previous = data.rfind(b"\n", 0, max(line_start - 1, 0)) + 1
-            return self._words.direction(data, max(previous, prev_end), start)
-        found = self._words.direction(data, _preamble_start(data, prev_end, line_start), start)
-        return Direction.UNKNOWN if found is None else found
+            wrapper = max(previous, prev_end)
+        else:
+            wrapper = _preamble_start(data, prev_end, line_start)
+        if self._words.is_copy(data, wrapper, start):
+            return None
+        found = self._words.direction(data, wrapper, start)
+        if found is None and not self._require_wrapper:
+            return Direction.UNKNOWN
+        return found
 
     def _event(self, start: _Start, headers: _Headers, direction: Direction) -> Event:
         number, cseq_method, call_id, from_user, to_user, branch = headers
