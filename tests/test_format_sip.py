@@ -487,3 +487,59 @@ def test_pjsip_belle_sip_and_old_wvp_wrappers_name_the_direction(
     message = WVP_503[WVP_503.index(b"SIP/2.0 503") :]
     (event,) = parse_all(wrapper + b"\n" + message)
     assert (event.code, event.method, event.direction) == ("503", "INVITE", direction)
+
+
+def escaped(message: bytes) -> bytes:
+    """A message as a JSON encoder writes it inside a string (Go's escapes <, > and &)."""
+    text = message.replace(b"\\", b"\\\\").replace(b'"', b'\\"')
+    text = text.replace(b"\r", b"\\r").replace(b"\n", b"\\n")
+    return text.replace(b"<", b"\\u003c").replace(b">", b"\\u003e")
+
+
+SIP_ONLY_503 = WVP_503[WVP_503.index(b"SIP/2.0 503") :]
+SIP_ONLY_REGISTER = WVP_OUT_REGISTER[WVP_OUT_REGISTER.index(b"REGISTER sip") :]
+
+
+def test_a_message_embedded_in_a_json_line_with_escaped_line_ends_is_framed() -> None:
+    data = (
+        b'{"level":"debug","ts":"2024-05-02T10:00:01.123+0800","msg":"recv","sip":"'
+        + escaped(SIP_ONLY_503)
+        + b'"}\n{"level":"debug","ts":"2024-05-02T10:00:02.000+0800","msg":"send","sip":"'
+        + escaped(SIP_ONLY_REGISTER)
+        + b'"}\n'
+    )
+    parsed = SipParser(SipOptions()).parse(data, final=False)
+    assert labels(parsed.events) == [
+        ("response", "in", "INVITE", "503", "b7abd1238508e8610062145682f19272@192.168.108.180",
+         "z9hG4bK7223329939"),
+        ("request", "out", "REGISTER", "", "reg-1@192.168.141.61", "z9hG4bK1"),
+    ]  # fmt: skip
+    assert parsed.events[0].to_user == "34020000001310000006"
+    assert parsed.consumed == len(data)
+    # Each event's record is its log line, where the logger's time stamp is.
+    assert parsed.offsets == [0, data.index(b"\n") + 1]
+
+
+def test_a_message_embedded_in_a_text_line_with_escaped_line_ends_is_framed() -> None:
+    data = b"2024-05-02 10:00:01.123 DEBUG sip recv: " + escaped(SIP_ONLY_503) + b"\n"
+    (event,) = parse_all(data)
+    assert (event.code, event.method, event.direction) == ("503", "INVITE", Direction.IN)
+
+
+def test_an_escaped_line_end_outside_a_message_frames_nothing() -> None:
+    data = b'{"msg":"device said \\"SIP/2.0 is fine\\"\\r\\n bye"}\n'
+    assert parse_all(data) == []
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.sampled_from([SIP_ONLY_503, SIP_ONLY_REGISTER]), min_size=1, max_size=8),
+    st.integers(min_value=1, max_value=400),
+)
+def test_escaped_messages_count_the_same_however_the_file_is_cut(
+    messages: list[bytes], size: int
+) -> None:
+    data = b"".join(b'{"msg":"recv","sip":"' + escaped(m) + b'"}\n' for m in messages)
+    expected = Counter(labels(parse_all(b"received\n" + b"received\n".join(messages))))
+    assert Counter(labels(parse_all(data))) == expected
+    assert Counter(labels(fed_in_pieces(data, size))) == expected

@@ -30,7 +30,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 from exporter.events import SIP_METHODS, Direction, Event, Kind
-from exporter.formats import prefixes
+from exporter.formats import escapes, prefixes
 from exporter.formats.base import Parsed
 from exporter.formats.options import SipOptions
 
@@ -219,6 +219,8 @@ class SipParser:
         return Parsed(inner.events, back(inner.consumed), inner.malformed, inner.ignored, offsets)
 
     def _parse_plain(self, data: bytes, end: int, *, final: bool) -> Parsed:
+        if escapes.carries_escaped_messages(data, end):
+            return self._parse_escaped(data, end)
         if self._syslog_escapes:
             # rsyslog forwards a whole message as one line; undo the escapes line by line
             # region, and read it as final since no message continues past its line.
@@ -228,6 +230,15 @@ class SipParser:
             offsets = _escaped_offsets(escaped, inner.offsets) if inner.offsets else []
             return Parsed(inner.events, end, inner.malformed, inner.ignored, offsets)
         return self._frame(data, end, final=final)
+
+    def _parse_escaped(self, data: bytes, end: int) -> Parsed:
+        """Complete lines that carry messages as escaped strings (JSON loggers): each such
+        message is whole on its line, so the lines are read as final."""
+        unescaped = escapes.unescape(data[:end])
+        inner = self._frame(unescaped.data, len(unescaped.data), final=True)
+        back = unescaped.logged_at
+        offsets = [data.rfind(b"\n", 0, back(at)) + 1 for at in inner.offsets]
+        return Parsed(inner.events, end, inner.malformed, inner.ignored, offsets)
 
     def _frame(self, data: bytes, end: int, *, final: bool) -> Parsed:
         events: list[Event] = []
