@@ -62,10 +62,13 @@ class Unescaped:
 
 def unescape(data: bytes) -> Unescaped:
     """`data` with its embedded messages on lines of their own and its escapes undone."""
-    opened = bytearray(data)
+    lines = bytearray(data)
     for found in _EMBEDDED.finditer(data):
-        opened[found.start()] = ord("\n")
-    pieces, ends, shrunk = [], [], []
+        lines[found.start()] = ord("\n")
+    opened = bytes(lines)
+    pieces: list[bytes] = []
+    ends: list[int] = []
+    shrunk: list[int] = []
     kept = removed = 0
     length = 0
     for found in _ESCAPE.finditer(opened):
