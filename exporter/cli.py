@@ -31,7 +31,7 @@ from exporter.detect.command import (
     run_detect,
     run_recipes,
 )
-from exporter.explain import explain
+from exporter.explain import ExplainError, explain
 from exporter.formats.options import FORMAT_NAMES, SipOptions
 from exporter.ingest import once
 from exporter.reader import load_catalog
@@ -48,33 +48,39 @@ class UsageError(Exception):
     """A problem the user can fix; printed as it is, exit status 2."""
 
 
-def _web_flags() -> argparse.ArgumentParser:
+def _default(value: str | None, inherited: bool) -> str | None:
+    return argparse.SUPPRESS if inherited else value
+
+
+def _web_flags(*, inherited: bool = False) -> argparse.ArgumentParser:
+    """The web and log flags. A subcommand's copy (`inherited`) has no defaults of its own,
+    so that the same flag given before the subcommand is not overwritten by them."""
     flags = argparse.ArgumentParser(add_help=False)
     flags.add_argument(
         "--web.listen-address",
         dest="listen_address",
-        default=":9756",
+        default=_default(":9756", inherited),
         metavar="ADDR",
         help="address to serve on (default :9756)",
     )
     flags.add_argument(
         "--web.telemetry-path",
         dest="telemetry_path",
-        default="/metrics",
+        default=_default("/metrics", inherited),
         metavar="PATH",
         help="path of the metrics (default /metrics)",
     )
     flags.add_argument(
         "--web.config.file",
         dest="web_config_file",
-        default=None,
+        default=_default(None, inherited),
         metavar="FILE",
         help="TLS and basic auth, in the exporter-toolkit format (README: Security)",
     )
     flags.add_argument(
         "--log.level",
         dest="log_level",
-        default="info",
+        default=_default("info", inherited),
         choices=["debug", "info", "warn", "error"],
         help="log level (default info)",
     )
@@ -108,7 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     _source_flags(replay_cmd, "replay")
     add_backfill_command(commands, _source_flags)
     add_detect_commands(commands)
-    commands.add_parser("demo", parents=[web], help="run the exporter on a generated live log")
+    commands.add_parser(
+        "demo",
+        parents=[_web_flags(inherited=True)],
+        help="run the exporter on a generated live log",
+    )
     return parser
 
 
@@ -137,14 +147,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return _dispatch(args)
-    except (UsageError, BackfillUsageError, DetectUsageError, ConfigError, CatalogError) as error:
+    except (
+        UsageError,
+        BackfillUsageError,
+        DetectUsageError,
+        ExplainError,
+        ConfigError,
+        CatalogError,
+    ) as error:
         print(f"sip-log-exporter: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
 
 
+def _check_web_flags(args: argparse.Namespace) -> None:
+    path = getattr(args, "telemetry_path", "/metrics")
+    if not path.startswith("/") or path == "/" or any(c in path for c in "?# "):
+        raise UsageError(
+            f"--web.telemetry-path {path!r}: a path such as /metrics (a leading /, not /, no query)"
+        )
+
+
 def _dispatch(args: argparse.Namespace) -> int:
+    _check_web_flags(args)
     if args.command == "explain":
         catalog = Catalog.from_yaml(_builtin())
         print(explain(catalog, args.code, args.profile))

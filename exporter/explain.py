@@ -48,6 +48,10 @@ def explain(catalog: Catalog, code: str, profiles: Sequence[str] | None = None) 
     return "\n".join(lines)
 
 
+class ExplainError(ValueError):
+    """A profile the catalog does not have: the user's to fix."""
+
+
 def _selected(catalog: Catalog, profiles: Sequence[str] | None) -> list[str]:
     if profiles is None:
         default = catalog.default_profile
@@ -55,7 +59,7 @@ def _selected(catalog: Catalog, profiles: Sequence[str] | None) -> list[str]:
     for profile in profiles:
         if not catalog.has_profile(profile):
             known = ", ".join(catalog.profiles)
-            raise ValueError(f"unknown profile {profile!r} (known: {known})")
+            raise ExplainError(f"--profile {profile!r}: not a catalog profile; use one of: {known}")
     return list(dict.fromkeys(profiles))
 
 

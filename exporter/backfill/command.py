@@ -74,6 +74,16 @@ def add_backfill_command(
     )
 
 
+def _make_output(folder: str) -> None:
+    """The output folder, made if missing and checked writable before hours of reading."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        raise BackfillUsageError(f"--output {folder}: {error.strerror or error}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise BackfillUsageError(f"--output {folder}: not writable; choose a folder you can write")
+
+
 def run_backfill(
     args: argparse.Namespace, config: Config, catalog: Catalog, source: SourceConfig
 ) -> int:
@@ -81,7 +91,7 @@ def run_backfill(
         raise BackfillUsageError("--step: must be at least 1 second")
     zone = zone_named(args.timezone)
     settings = TimeSettings(zone, args.year or datetime.now(zone).year)
-    os.makedirs(args.output, exist_ok=True)
+    _make_output(args.output)
     paths = in_time_order(args.files, settings)
     bar = ProgressBar(sys.stderr, len(paths), sum(os.path.getsize(p) for p in paths))
     try:
@@ -89,7 +99,14 @@ def run_backfill(
     finally:
         bar.close()
     written = os.path.join(args.output, OPENMETRICS_FILE)
-    write_openmetrics(outcome.counts, written)
+    if outcome.earliest is None:
+        # Nothing has a time: a history file would hold only `# EOF`.
+        sys.stdout.write(summary(outcome, zone, None))
+        return 1
+    try:
+        write_openmetrics(outcome.counts, written)
+    except OSError as error:
+        raise BackfillUsageError(f"--output {args.output}: {error.strerror or error}") from None
     sys.stdout.write(summary(outcome, zone, written))
     blocks = os.path.join(args.output, BLOCKS_FOLDER)
     command = ["promtool", "tsdb", "create-blocks-from", "openmetrics", written, blocks]

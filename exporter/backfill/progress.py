@@ -66,19 +66,34 @@ class ProgressBar:
             self._out.flush()
 
 
-def summary(outcome: Outcome, zone: tzinfo | None, written: str) -> str:
-    """The final report, one fact per line."""
+def _zone_name(zone: tzinfo | None) -> str:
+    if zone is None:
+        local = datetime.now().astimezone().tzinfo
+        return f"the machine's local zone ({local})"
+    return str(zone)
+
+
+def summary(outcome: Outcome, zone: tzinfo | None, written: str | None) -> str:
+    """The final report, one fact per line; `written` is None when nothing was written."""
     counts = outcome.counts
-    lines = [f"backfill: read {outcome.files} file(s), {outcome.records} record(s) counted"]
+    lines = [
+        f"backfill: read {outcome.files} file(s), {outcome.records} record(s) counted",
+        f"backfill: stamps that name no zone read in {_zone_name(zone)} (--timezone)",
+    ]
     if outcome.earliest is not None and outcome.latest is not None:
         first = datetime.fromtimestamp(outcome.earliest, zone).isoformat(sep=" ")
         last = datetime.fromtimestamp(outcome.latest, zone).isoformat(sep=" ")
         lines.append(f"backfill: time range covered {first} to {last}")
+    if written is None:
+        lines.append(
+            "backfill: no record has a time stamp backfill can read, so there is no history "
+            "to write and nothing was written; check the log's stamps (README: Backfill) or "
+            "run `sip-log-exporter detect FILE` to see what the log holds"
+        )
     else:
-        lines.append("backfill: no readable time stamp, nothing to write")
-    span = counts.span()
-    samples = f", {span.boundaries} step(s) of {counts.step} s" if span else ""
-    lines.append(f"backfill: {counts.series} series{samples}, written to {written}")
+        span = counts.span()
+        samples = f", {span.boundaries} step(s) of {counts.step} s" if span else ""
+        lines.append(f"backfill: {counts.series} series{samples}, written to {written}")
     skipped = sum(outcome.skipped.values())
     lines.append(f"backfill: skipped {skipped} record(s)")
     for reason, number in sorted(outcome.skipped.items()):
