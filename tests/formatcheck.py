@@ -22,9 +22,18 @@ import yaml
 
 from exporter.events import Event, Kind
 from exporter.formats.base import Parser
+from exporter.formats.timestamps import NO_DATE, NO_STAMP
 from tests.support import FIXTURES
 
 EXPECTED: dict[str, Any] = yaml.safe_load((FIXTURES / "expected.yaml").read_text("utf-8"))
+
+# The fixtures of programs that write no date, and why their records have no time: gosip
+# counts seconds since its start (`TRAC[0671]`); pjsua's default log decoration writes a
+# time of day only.
+UNDATED = {"sip-gosip.log": NO_STAMP, "sip-pjsua.log": NO_DATE}
+# Fixtures whose first records come before the first dated line: FreeSWITCH's siptrace
+# writes a time of day only and takes its date from the log lines around it.
+PARTLY_DATED = {"sip-freeswitch-1.10.log": NO_DATE}
 
 
 def fixture_bytes(name: str) -> bytes:

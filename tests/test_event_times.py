@@ -19,7 +19,7 @@ from exporter.formats.timestamps import FileClock, TimeSettings
 # Before the import, so that its checks fail with the values they compared.
 pytest.register_assert_rewrite("tests.formatcheck")
 
-from tests.formatcheck import EXPECTED, fixture_bytes  # noqa: E402
+from tests.formatcheck import EXPECTED, PARTLY_DATED, UNDATED, fixture_bytes  # noqa: E402
 
 UTC_2024 = TimeSettings(zone=UTC, year=2024)
 MAX_LINE = 4096
@@ -90,14 +90,23 @@ def test_a_fixture_message_has_the_time_of_the_stamp_written_before_it(
     assert times_of(name)[index] == seconds
 
 
-@pytest.mark.parametrize("name", [n for n in SIP_FIXTURES if n != "sip-gosip.log"])
+@pytest.mark.parametrize(
+    "name", [n for n in SIP_FIXTURES if n not in UNDATED and n not in PARTLY_DATED]
+)
 def test_every_message_of_a_stamped_fixture_has_a_time(name: str) -> None:
     assert None not in times_of(name)
 
 
-def test_messages_in_a_log_that_writes_no_dates_have_no_time() -> None:
-    # gosip's logrus lines on a terminal count seconds since start: TRAC[0671].
-    times = times_of("sip-gosip.log")
+@pytest.mark.parametrize("name", sorted(PARTLY_DATED))
+def test_messages_after_the_first_dated_line_have_a_time_and_none_before(name: str) -> None:
+    times = times_of(name)
+    first = next(n for n, seconds in enumerate(times) if seconds is not None)
+    assert first > 0 and None not in times[first:]
+
+
+@pytest.mark.parametrize("name", sorted(UNDATED))
+def test_messages_in_a_log_that_writes_no_dates_have_no_time(name: str) -> None:
+    times = times_of(name)
     assert times == [None] * len(times) and times
 
 

@@ -125,11 +125,15 @@ _FILLER = re.compile(
 _FILLER_FIRST = frozenset(b" \t\r\n-=~|*#_.+ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _ARROW = re.compile(rb"<-{2,}|-{2,}>")
 # pjsip writes `.RX 512 bytes Response msg …` and `.TX …`; belle-sip `message received
-# from` and `sending`; sofia-sip (FreeSWITCH, drachtio) `recv` and `send`.
-_ENGLISH_IN = ("received", "receive", "recv", "rcv", "rx", "readfrom", "incoming", "inbound")
+# from` and `sending`; sofia-sip (FreeSWITCH, drachtio) `recv` and `send`; Asterisk's
+# chan_sip `<--- SIP read from UDP:… --->`, `Transmitting` and `Retransmitting #1`.
+_ENGLISH_IN = (
+    "received", "receive", "recv", "rcv", "rx", "read", "readfrom", "incoming", "inbound"
+)  # fmt: skip
 # Not "transmit": wvp logs from its Java package `gb28181.transmit` whatever the direction.
 _ENGLISH_OUT = (
-    "sent", "send", "sending", "snd", "tx", "transmitting", "writeto", "outgoing", "outbound"
+    "sent", "send", "sending", "snd", "tx", "transmitting", "retransmitting", "writeto",
+    "outgoing", "outbound",
 )  # fmt: skip
 # wvp's 接收 (received) and 发送 (sent); 收到 (got) in its 2022 `收到请求：`/`收到响应：` dumps.
 _CHINESE_IN = ("接收", "收到")

@@ -3,9 +3,11 @@
 Owns the time stamp formats of the logs the exporter reads and how each becomes Unix
 seconds: `2024-01-08 11:35:49.501` (logback, Spring Boot, FreeSWITCH's dated lines, SIPp),
 ISO 8601 with or without a zone (`2024-01-08T11:35:49.501+08:00`, `…Z`, Asterisk's
-`[2023-09-01 23:19:35.558-0400]`), syslog's yearless `Nov  6 10:23:55`, Kamailio
+`[2023-09-01 23:19:35.558-0400]`), syslog's yearless `Nov  6 10:23:55` (also Asterisk's
+default `[May  2 10:00:00]`), Kamailio
 sipdump's epoch `time: 1695111111.123`, and FreeSWITCH siptrace's time of day only
-(`send 414 bytes to … at 17:28:37.346923:`), which takes its date from the nearest
+(`send 414 bytes to … at 17:28:37.346923:`) and pjsip's line-leading
+`10:00:00.137`, which take their date from the nearest
 earlier dated line of the same file. Stamps without a zone are read in the zone given;
 stamps without a year in the year given.
 
@@ -39,18 +41,22 @@ _SYSLOG = (
     rb"(?P<sh>\d{2}):(?P<smi>\d{2}):(?P<ss>\d{2})(?:\.(?P<sf>\d{1,9}))?(?=[ \]])"
 )
 _EPOCH = rb"time:[ \t]*(?P<epoch>\d{9,11}(?:\.\d{1,9})?)[ \t]*\r?$"
+# A time of day alone: at the end of a siptrace wrapper (`send 414 bytes to … at
+# 17:28:37.346923:`), or first on the line before the logger's other fields (pjsip's
+# `10:00:00.137   pjsua_core.c  .RX …`).
 _TIME_OF_DAY = (
-    rb"[^\r\n]* at (?P<th>\d{2}):(?P<tmi>\d{2}):(?P<ts>\d{2})(?:\.(?P<tf>\d{1,9}))?:[ \t]*\r?$"
+    rb"(?:(?:send|recv) [^\r\n]* at )?"
+    rb"(?P<th>\d{2}):(?P<tmi>\d{2}):(?P<ts>\d{2})(?:\.(?P<tf>\d{1,9}))?(?::[ \t]*\r?$|[ \t]+(?=\S))"
 )
 # One pass finds every line that carries a stamp: each alternative is anchored at a line
 # start, so the engine tests a few bytes per line.
 _STAMP_LINE = re.compile(
     rb"^(?:"
     + rb"(?![A-Za-z][\w-]{0,30}[ \t]*:)[^\r\n]{0,%d}?(?<![\d.:])%s" % (_PREFIX_BYTES, _DATE_TIME)
-    + rb"|(?:[^\r\n|]{0,%d}\|[ \t]?)?%s" % (_PREFIX_BYTES, _SYSLOG)
+    + rb"|(?:[^\r\n|]{0,%d}\|[ \t]?|\[)?%s" % (_PREFIX_BYTES, _SYSLOG)
     + rb"|"
     + _EPOCH
-    + rb"|(?=(?:send|recv) )"
+    + rb"|(?=(?:send|recv) |\d\d:\d\d:\d\d)"
     + _TIME_OF_DAY
     + rb")",
     re.MULTILINE,
