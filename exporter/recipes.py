@@ -59,7 +59,8 @@ def _signature(value: object, problems: list[tuple[str, str]]) -> re.Pattern[byt
     if value is None:
         return None
     try:
-        return re.compile(str(value).encode("utf-8"))
+        # Multi-line: a signature may anchor at any line's start (`^tag: rcv`).
+        return re.compile(str(value).encode("utf-8"), re.MULTILINE)
     except re.error as error:
         problems.append(("signature", f"not a regular expression: {error}"))
         return None

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from exporter.config import SourceConfig, parse_config
+from exporter.detect import guess
 from exporter.events import Direction, Event, Kind
 from exporter.formats import make_parser
 from exporter.formats.timestamps import FileClock, TimeSettings
@@ -30,6 +31,8 @@ from exporter.recipes import Recipe
 from exporter.validation import ConfigError
 
 SAMPLE_BYTES = 4 << 20
+# How close to the most lines read a candidate must come to be ranked by its signature.
+_NEARLY = 0.8
 # Lines that look as if they carry a SIP status or a request: a start line, or a code
 # after words that loggers put before one.
 _EVIDENCE = re.compile(
@@ -75,16 +78,18 @@ class Fit:
         return (self.covered, self.responses, self.requests, *codes, (), *directions,
                 self.methods_known, self.stamped)  # fmt: skip
 
-    def rank(self) -> tuple[int, ...]:
+    def rank(self, most: int) -> tuple[int, ...]:
+        """Its place, given the most lines any candidate reads: among those that read
+        nearly as many (a recipe may rightly leave out a copy that a bare format counts),
+        a recipe whose program's signature is in the log first."""
         known = self.records - self.directions[Direction.UNKNOWN.value]
-        recipe = self.candidate.recipe is not None
         return (
+            int(self.covered >= _NEARLY * most),
             int(self.signature),
             self.covered,
             known,
             self.methods_known,
             self.stamped,
-            int(recipe),
             -self.malformed,
         )
 
@@ -141,10 +146,22 @@ _FORMATS: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
-def candidates(recipes: Iterable[Recipe]) -> list[Candidate]:
-    """Every recipe, and every built-in format that needs no setting of its own."""
+def candidates(recipes: Iterable[Recipe], one: Sample | None = None) -> list[Candidate]:
+    """Every recipe, every built-in format that needs no setting of its own, and, for a
+    sample of JSON or key=value lines, those formats with the field names it holds."""
     found = [Candidate(f"recipe {r.name}", dict(r.source), r) for r in recipes]
-    return found + [Candidate(name, dict(block)) for name, block in _FORMATS]
+    found += [Candidate(name, dict(block)) for name, block in _FORMATS]
+    if one is not None:
+        text = b"".join(one.pieces).decode(one.encoding, "replace")
+        fields = guess.json_fields(text)
+        if fields is not None:
+            block = {"name": "json", "format": "json", "fields": fields}
+            found.append(Candidate("format json, fields from the log", block))
+        settings = guess.kv_settings(text)
+        if settings is not None:
+            block = {"name": "kv", "format": "kv", **settings}
+            found.append(Candidate("format kv, fields from the log", block))
+    return found
 
 
 def source_for(candidate: Candidate, encoding: str, paths: Sequence[str]) -> SourceConfig:
@@ -190,9 +207,11 @@ def _lines_at(data: bytes, number: int, offsets: Sequence[int]) -> Iterable[tupl
     before a SIP start line that the evidence finds)."""
     for offset in offsets:
         # A start line may begin inside its line (rsyslog's #012 escapes a whole message
-        # into one line): the record's line is where that line starts.
+        # into one line): the record's line is where that line starts. The line before
+        # is the wrapper that a dump writes before the message (`.RX … Response msg 401`).
         start = data.rfind(b"\n", 0, offset) + 1
         yield number, start
+        yield number, data.rfind(b"\n", 0, max(start - 1, 0)) + 1
         yield number, data.find(b"\n", offset) + 1
 
 
@@ -222,13 +241,14 @@ def unread_lines(
 
 
 def _distinct(fits: list[Fit]) -> list[Fit]:
-    """Without a bare format's variant that reads exactly what an earlier one reads (the
-    simpler settings first): a recipe is kept whatever it equals."""
+    """Without a candidate that reads exactly what an earlier one reads, unless its
+    program's signature is in the log: the first of equals (bare formats in the order of
+    their simpler settings) stands for them all."""
     seen: set[tuple[object, ...]] = set()
     kept = []
     for each in fits:
         outcome = each.outcome()
-        if each.candidate.recipe is None and outcome in seen:
+        if not each.signature and outcome in seen:
             continue
         seen.add(outcome)
         kept.append(each)
@@ -254,10 +274,12 @@ def detect(path: str, recipes: Iterable[Recipe], year: int) -> Report:
     """Try every candidate on a sample of the file at `path` (OSError, EOFError)."""
     one = sample(path)
     evidence = evidence_lines(one)
-    fits = [f for c in candidates(recipes) if (f := fit(c, one, year)) and f.records]
+    fits = [f for c in candidates(recipes, one) if (f := fit(c, one, year)) and f.records]
     for each in fits:
         each.covered = len(each.read_lines & evidence)
-    fits = _distinct(fits)
-    fits.sort(key=Fit.rank, reverse=True)
+    # A recipe whose signature is not in the log is no better than its bare format.
+    fits = _distinct(sorted(fits, key=lambda f: (not f.signature, f.candidate.recipe is not None)))
+    most = max((f.covered for f in fits), default=0)
+    fits.sort(key=lambda f: f.rank(most), reverse=True)
     best = fits[0] if fits else None
     return Report(path, one.encoding, fits, len(evidence), unread_lines(one, best, evidence))

@@ -111,8 +111,9 @@ def user_part(value: str) -> str:
 def event_from_fields(fields: Mapping[str, str]) -> Event | None:
     """The event of a record whose values were found by name (code, method, direction,
     reason, call_id, from, to, cseq, branch): a response when it has a code, else a
-    request. A record without a method takes the one its CSeq value names. None when its
-    code is not an integer (the caller counts it as malformed)."""
+    request. A record without a method takes the one its CSeq value names; an ACK is a
+    request whatever code stands beside it. None when its code is not an integer (the
+    caller counts it as malformed)."""
     code = ""
     if "code" in fields:
         parsed = code_text(fields["code"])
@@ -120,10 +121,15 @@ def event_from_fields(fields: Mapping[str, str]) -> Event | None:
             return None
         code = parsed
     number, cseq_method = cseq_parts(fields.get("cseq", ""))
+    method = method_token(fields.get("method", "")) or cseq_method
+    if method == "ACK":
+        # Nothing answers an ACK: a code beside one (Kamailio's and OpenSIPS' acc
+        # `request acknowledged`) is that of the INVITE it acknowledges, already counted.
+        code = ""
     return Event(
-        Kind.RESPONSE if "code" in fields else Kind.REQUEST,
+        Kind.RESPONSE if code else Kind.REQUEST,
         direction=direction_from_word(fields.get("direction", "")),
-        method=method_token(fields.get("method", "")) or cseq_method,
+        method=method,
         code=code,
         reason=fields.get("reason", "").strip(),
         call_id=fields.get("call_id", "").strip(),

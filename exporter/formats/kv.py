@@ -5,6 +5,10 @@ field into an event: a response when it has a code, else a request. The pairs ma
 any prefix (a syslog header, `ACC: transaction answered: `); the first key is the last
 word before the first value separator.
 
+A record with method ACK is a request (acc's `request acknowledged` carries the INVITE's
+code); OpenSIPS' `call ended` CDR lines are ignored; a record inside a JSON log line ends
+before the object's closing `" }`.
+
 Keys match whole keys only: `code=` is not found in `rcode=`, nor `from=` in `from_tag=`.
 A value runs to the next pair separator, so `to=<sip:…>;tag=…` with separator `;` gives
 a `to` pair and a separate `tag` pair, which is what the line means anyway.
@@ -21,6 +25,19 @@ from exporter.formats.options import KeyValueOptions
 
 # Before a key there is a line start, horizontal space or the pair separator.
 _SPACE = b" \t\n"
+# OpenSIPS' acc writes a call's record when its dialog ends (`ACC: call ended: …;code=200`,
+# the cdr_flag): the INVITE's answer again, already counted by `transaction answered`.
+_SUMMARY = b"ACC: call ended:"
+# A record inside a JSON log line (Kamailio's log_engine_type "json": `"message": "ACC: …;
+# reason=OK" }`): the closing quote and brace are not the last value's.
+_JSON_CLOSE = re.compile(rb'"[ \t]*}[ \t]*$')
+
+
+def _json_tail(line: bytes) -> bytes:
+    """The line without a JSON object's closing `" }` when the line is a JSON object."""
+    if line[:1] != b"{" and not line.lstrip().startswith(b"{"):
+        return line
+    return _JSON_CLOSE.sub(b"", line)
 
 
 class KeyValueParser:
@@ -64,7 +81,7 @@ class KeyValueParser:
         end = complete_end(data, final)
         events: list[Event] = []
         offsets: list[int] = []
-        malformed = 0
+        malformed = ignored = 0
         next_line = 0
         for match in self._candidate.finditer(data, 0, end):
             at = match.start()
@@ -74,7 +91,10 @@ class KeyValueParser:
             line_end = data.find(b"\n", at, end)
             next_line = end if line_end < 0 else line_end + 1
             line = data[line_start : (end if line_end < 0 else line_end)]
-            fields = self._pairs(line.rstrip(b"\r"))
+            if _SUMMARY in line:
+                ignored += 1  # a call's record, whose answer its transaction's line counted
+                continue
+            fields = self._pairs(_json_tail(line.rstrip(b"\r")))
             if "code" not in fields and "method" not in fields:
                 continue  # the key was text inside some other value
             event = self._event(fields)
@@ -83,7 +103,7 @@ class KeyValueParser:
             else:
                 events.append(event)
                 offsets.append(line_start)
-        return Parsed(events, end, malformed, 0, offsets)
+        return Parsed(events, end, malformed, ignored, offsets)
 
     def _at_key_start(self, data: bytes, at: int) -> bool:
         return at == 0 or data[at - 1] in _SPACE or data.endswith(self._pair, 0, at)
