@@ -242,10 +242,23 @@ def _blocks(path: str) -> Iterator[bytes]:
         raise UsageError(f"cannot read {path}: {reason}") from None
 
 
+def _format_name(source: SourceConfig) -> str:
+    return next(n for n, kind in FORMAT_NAMES.items() if isinstance(source.format, kind))
+
+
 def _replay(args: argparse.Namespace) -> int:
     config, catalog, source = _source_of(args)
     logs = (_blocks(path) for path in args.files)
-    tally = replay(logs, source, catalog, config, datetime.now().year)
+    tally, records = replay(logs, source, catalog, config, datetime.now().year)
+    for path, found in zip(args.files, records, strict=True):
+        if not found:
+            # No silent zero: the exposition alone would look like a quiet log.
+            print(
+                f"sip-log-exporter: {path}: no record read as format "
+                f"{_format_name(source)}; `sip-log-exporter detect {path}` shows "
+                "which format or recipe reads it",
+                file=sys.stderr,
+            )
     snapshot = tally.snapshot()
     seen = {labels[3] for labels in snapshot.counters.get(contract.RESPONSES.name, {})}
     profile = source.profile or config.default_profile or catalog.default_profile

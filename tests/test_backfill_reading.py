@@ -62,7 +62,7 @@ def test_every_record_replay_counts_is_counted_or_skipped_with_a_reason(name: st
     # Backfill writes every copy of a message, as replay counts them without transaction
     # matching (which counts a retransmission once).
     source = dataclasses.replace(config.sources[0], transactions=False)
-    live = replay([once.blocks(path)], source, CATALOG, config, 2024).snapshot().counters
+    live = replay([once.blocks(path)], source, CATALOG, config, 2024).tally.snapshot().counters
     outcome = backfilled([path], config)
     for metric in (contract.RESPONSES.name, contract.REQUESTS.name):
         expected = Counter({k: v for k, v in live.get(metric, {}).items() if v})

@@ -66,3 +66,10 @@ def test_a_telemetry_path_without_a_leading_slash_is_refused(path: str, tmp_path
 def test_a_web_flag_before_the_demo_subcommand_is_not_overwritten_by_its_default() -> None:
     result = run_cli("--web.telemetry-path", "metrics", "demo", timeout=20)
     assert_clear_error(result, "--web.telemetry-path 'metrics'")
+
+
+def test_backfill_names_a_file_that_gave_no_record_and_suggests_detect(tmp_path: Path) -> None:
+    result = run_cli(
+        "backfill", "--format", "kv", "--output", str(tmp_path), str(FIXTURES / "sip-wvp.log")
+    )
+    assert "sip-wvp.log: no record read" in result.stderr and "detect" in result.stderr

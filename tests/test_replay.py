@@ -166,3 +166,17 @@ def test_replay_of_a_damaged_gzip_log_is_a_clear_error(tmp_path: Path) -> None:
     result = replay(str(damaged))
     assert result.returncode == 2
     assert "cannot read" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_file_that_gives_no_record_is_named_on_standard_error_with_detect(
+    tmp_path: Path,
+) -> None:
+    result = replay("--format", "kv", str(FIXTURES / "sip-wvp.log"))
+    assert result.returncode == 0
+    assert "sip-wvp.log: no record read as format kv" in result.stderr
+    assert "sip-log-exporter detect" in result.stderr
+
+
+def test_a_file_that_gives_records_is_not_warned_about() -> None:
+    result = replay(str(FIXTURES / "sip-wvp.log"))
+    assert result.returncode == 0 and result.stderr == ""

@@ -98,6 +98,12 @@ def run_backfill(
         outcome = read_logs(paths, source, catalog, config, settings, args.step, bar)
     finally:
         bar.close()
+    for path in outcome.empty:
+        print(
+            f"sip-log-exporter: {path}: no record read; `sip-log-exporter detect {path}` shows "
+            "which format or recipe reads it",
+            file=sys.stderr,
+        )
     written = os.path.join(args.output, OPENMETRICS_FILE)
     if outcome.earliest is None:
         # Nothing has a time: a history file would hold only `# EOF`.

@@ -42,8 +42,14 @@ class Outcome:
     malformed: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    # Files that gave no record at all, counted or skipped: most likely the wrong format.
+    empty: list[str] = field(default_factory=list)
     earliest: float | None = None
     latest: float | None = None
+
+    def found(self) -> int:
+        """Records found so far, counted or skipped."""
+        return self.records + sum(self.skipped.values())
 
     def saw(self, seconds: float) -> None:
         self.earliest = seconds if self.earliest is None else min(self.earliest, seconds)
@@ -122,6 +128,7 @@ def read_logs(
     )
     done = 0
     for number, path in enumerate(paths):
+        before = outcome.found()
         reader = _FileReader(make_parser(source.format), labeler, settings, outcome)
         try:
             stream, raw = open_log(path)
@@ -137,6 +144,8 @@ def read_logs(
             # counts, the rest is reported.
             outcome.errors.append(f"{path}: {error}")
         reader.feed(b"", final=True)
+        if outcome.found() == before:
+            outcome.empty.append(path)
         done += os.path.getsize(path)
         outcome.files = number + 1
         if progress is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from exporter import contract
 from exporter.catalog import Catalog
@@ -162,26 +162,39 @@ def precreate(
     )
 
 
+class Replayed(NamedTuple):
+    """What replay counted, and how many records each file gave (0: nothing read it)."""
+
+    tally: Tally
+    records: list[int]
+
+
 def replay(
     files: Iterable[Iterable[bytes]],
     source: SourceConfig,
     catalog: Catalog,
     config: Config,
     year: int,
-) -> Tally:
+) -> Replayed:
     """Count whole logs once, in order: each log given as its blocks of bytes."""
     tally = Tally(series_limits(config))
     labeler = labeler_for(source, catalog, config.default_profile)
     precreate(tally, config, labeler, transactions=source.transactions)
     # One tracker across the files: they are one log, in the order given.
     matching = matching_for(source, config)
+    records = []
     for blocks in files:
         stream = new_stream(source, config.max_line_bytes, year)
+        found = 0
         # Counted block by block, so memory does not grow with the file.
         for block in blocks:
-            account(tally, labeler, stream.feed(block), BlockRead(len(block)), matching)
-        account(tally, labeler, stream.finish(), None, matching)
-    return tally
+            batch = stream.feed(block)
+            found += len(batch.events)
+            account(tally, labeler, batch, BlockRead(len(block)), matching)
+        batch = stream.finish()
+        account(tally, labeler, batch, None, matching)
+        records.append(found + len(batch.events))
+    return Replayed(tally, records)
 
 
 def ranking_for(config: Config) -> FailureRanking:
