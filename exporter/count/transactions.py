@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from exporter import contract
+from exporter.config import TransactionSettings as Settings
 from exporter.count.peers import peer_user
 from exporter.events import Direction, Event, Kind, method_label
 
@@ -62,16 +63,6 @@ _CLASSES = {str(digit): f"{digit}xx" for digit in range(1, 7)}
 
 # Call-ID, CSeq number, method, top Via branch, the request's direction.
 Key = tuple[str, str, str, str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """How matching behaves: the timeout, and how many entries each table may hold."""
-
-    timeout: float = 32.0
-    max_transactions: int = 50_000
-    max_sessions: int = 50_000
-    session_max_age: float = 86_400.0
 
 
 class Observation(NamedTuple):
