@@ -26,7 +26,7 @@ PACKAGE = "exporter"
 # DESIGN §2, top first. `config` sits above `formats`: it reads each format's options through
 # the format table in `formats/__init__.py`.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("top", ("cli", "service", "reader", "demo", "probe", "detect", "__main__")),
+    ("top", ("cli", "service", "reader", "restore", "demo", "probe", "detect", "__main__")),
     ("serve", ("serve",)),
     ("backfill", ("backfill",)),
     ("count", ("count",)),
