@@ -23,6 +23,8 @@ from tests.support import (
     wait_until,
 )
 
+pytestmark = pytest.mark.system
+
 
 def write_config(path: Path, logs: Path, state: Path, sources: str | None = None) -> Path:
     sources = (
