@@ -147,3 +147,11 @@ def test_the_script_exits_non_zero_on_a_violation(tmp_path: Path) -> None:
     )
     assert run.returncode == 1
     assert "violation: exporter.events imports exporter.reader" in run.stdout
+
+
+def test_the_checker_tells_a_parser_of_addresses_from_a_client(tmp_path: Path) -> None:
+    code = "import urllib.parse\nimport urllib.request\n"
+    folder = package(tmp_path, {"serve/__init__.py": "", "serve/landing.py": code})
+    assert check_imports.impure(check_imports.modules(folder)) == [
+        "exporter.serve.landing imports urllib.request, which a pure module may not"
+    ]
