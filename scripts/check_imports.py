@@ -6,9 +6,9 @@ The layers are DESIGN §2's table, top first: a module may import from its own l
 layer below it, never above, and no modules may import each other in a circle. The pure
 core (the modules in PURE) imports nothing that touches files, threads, clocks, sockets,
 processes or prometheus-client, calls neither `open` nor a clock (converting a given time
-is fine), and imports no exporter module outside
-the pure core, so that purity holds all the way down. Every import counts, including those
-inside functions: a late import still runs up the layers when it runs.
+is fine), and imports no exporter module outside the pure core, so that purity holds all
+the way down. Every import counts, including those inside functions: a late import still
+runs up the layers when it runs.
 
 Prints the graph of layers (which layer imports which) and every violation; exits 1 if
 there is one, else 0. tests/test_architecture.py runs the same checks.
