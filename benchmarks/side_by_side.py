@@ -70,6 +70,10 @@ def tools_for(corpus: Path, mtail: str) -> list[Tool]:
                 "--logs",
                 str(corpus),
                 "--logtostderr",
+                # One-shot mtail still opens its HTTP listener: on a port the kernel picks,
+                # never its default 3903, which something else on the machine may hold.
+                "--address=127.0.0.1",
+                "--port=0",
             ],
         ),
         Tool("grep -c", ["grep", "-c", STATUS_LINE, str(corpus)]),

@@ -34,7 +34,7 @@ from exporter.detect.command import (
 from exporter.explain import ExplainError, explain
 from exporter.formats.options import FORMAT_NAMES, SipOptions
 from exporter.ingest import once
-from exporter.reader import load_catalog
+from exporter.restore import load_catalog
 from exporter.serve.exposition import Exposition
 from exporter.serve.families import View, families, info_rows
 from exporter.validation import ConfigError

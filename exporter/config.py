@@ -15,7 +15,6 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from exporter.count.transactions import Settings as TransactionSettings
 from exporter.events import SIP_METHODS, Direction
 from exporter.formats.options import (
     FORMAT_NAMES,
@@ -52,6 +51,17 @@ class Precreate:
     codes: tuple[str, ...] = ("408", "503")
     methods: tuple[str, ...] = ("INVITE", "REGISTER", "MESSAGE")
     directions: tuple[str, ...] = ("in", "out")
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionSettings:
+    """How transaction matching behaves: the timeout, and how many entries each table may
+    hold. (Here, below `count`, so that the config can build it without importing up.)"""
+
+    timeout: float = 32.0
+    max_transactions: int = 50_000
+    max_sessions: int = 50_000
+    session_max_age: float = 86_400.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,8 @@ Owns the one `Tally`, every `SourceFollower` and each source's transaction track
 failure ranking, on the reader thread; HTTP threads see
 them only through `Reader.view()`, a snapshot taken under the reader's lock, and
 `Reader.recent_codes()`, the codes of the last minutes from the response totals the reader
-records once a minute. Loads the catalog and the checkpoint at start, saves the checkpoint
-every interval and at stop. The wall clock (for what people see) and the monotonic clock
+records once a minute. Starts from the checkpoint (`restore`), saves it every interval and
+at stop. The wall clock (for what people see) and the monotonic clock
 (for intervals and quiet time) are passed in.
 """
 
@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 
 from exporter import contract
 from exporter.catalog import Catalog
@@ -36,11 +35,10 @@ from exporter.count.account import (
 )
 from exporter.count.labels import Labeler
 from exporter.count.peers import FailureRanking
-from exporter.count.tally import Tally
-from exporter.data import builtin_catalog_text
 from exporter.formats.stream import Batch, RecordStream
 from exporter.ingest import checkpoint
 from exporter.ingest.follow import SavedFile, SourceFollower, SourceRead
+from exporter.restore import restore
 from exporter.serve.families import SourceGauges, View
 from exporter.serve.recent import History, RecentCode, response_totals
 
@@ -87,40 +85,13 @@ class Reader:
         self._lock = threading.Lock()
         self._next_checkpoint = 0.0
         self._catalog = catalog
-        saved = self._restore()
+        restored = restore(config, clock)
+        self._tally, self._saved_transactions = restored.tally, restored.transactions
+        saved = restored.files
         self._sources = [self._make_source(s, catalog, saved) for s in config.sources]
         self._history = History()
         self._history.record(clock(), response_totals(self._tally.snapshot()))
         self.ready = threading.Event()
-
-    def _restore(self) -> Mapping[str, list[SavedFile]] | None:
-        self._tally = Tally(series_limits(self._config))
-        self._saved_transactions: Mapping[str, object] = {}
-        path = self._config.checkpoint_file
-        if path is None:
-            return None
-        try:
-            saved = checkpoint.load(path)
-            if saved is None:
-                return None
-            self._tally = Tally.load(series_limits(self._config), saved.counters)
-            self._saved_transactions = saved.transactions
-            for source in self._config.sources:
-                matching_for(source, self._config, saved.transactions.get(source.name))
-        except (checkpoint.CheckpointError, ValueError, OSError) as error:
-            aside = checkpoint.set_aside(path, self._clock()) if Path(path).exists() else None
-            log.error(
-                "checkpoint %s is unusable (%s); set aside as %s, starting afresh",
-                path,
-                error,
-                aside,
-            )
-            self._tally = Tally(series_limits(self._config))
-            self._saved_transactions = {}
-            self._tally.inc(contract.CHECKPOINT_ERRORS.name, ())
-            return None
-        log.info("resuming from checkpoint %s", path)
-        return saved.files
 
     def _make_source(
         self,
@@ -312,12 +283,3 @@ class Reader:
     def close(self) -> None:
         """Save where every file stands; what is held stays held for the next start."""
         self.save_checkpoint()
-
-
-def load_catalog(config: Config) -> Catalog:
-    """The built-in catalog with the user's catalog file merged over it (CatalogError)."""
-    overrides = []
-    if config.catalog_file:
-        path = Path(config.catalog_file)
-        overrides.append((str(path), path.read_text(encoding="utf-8")))
-    return Catalog.from_yaml(builtin_catalog_text(), *overrides)

@@ -25,6 +25,8 @@ import pytest
 from tests.sipmsg import request, response
 from tests.support import REPO, query, run_cli, running_prometheus
 
+pytestmark = pytest.mark.system
+
 DAY = datetime(2024, 1, 8, tzinfo=UTC)
 # 503s per hour of the fixture (UTC): what Prometheus must answer.
 HOURLY_503 = {10: 4, 11: 7, 12: 0, 13: 5}

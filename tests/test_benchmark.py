@@ -6,12 +6,20 @@ timed test's.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from benchmarks import side_by_side
 from tests.support import REPO
+
+pytestmark = pytest.mark.system
 
 
 def test_the_quick_benchmark_counts_exactly_the_ground_truth_with_every_tool(
@@ -44,3 +52,20 @@ def test_the_quick_benchmark_counts_exactly_the_ground_truth_with_every_tool(
         "grep -c",
     }
     assert {"sustained", "freshness", "metrics", "machine", "corpus"} <= set(figures)
+
+
+def test_the_benchmarks_mtail_runs_while_its_default_port_3903_is_taken(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.log"
+    corpus.write_text("SIP/2.0 503 Service Unavailable\r\nCSeq: 1 INVITE\r\n\r\n")
+    (mtail,) = [t for t in side_by_side.tools_for(corpus, "mtail") if t.name.startswith("mtail")]
+    with contextlib.ExitStack() as held:
+        try:
+            taken = held.enter_context(socket.socket())
+            taken.bind(("0.0.0.0", 3903))
+            taken.listen()
+        except OSError:
+            pass  # already held by something else: taken all the same
+        result = subprocess.run(mtail.command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    (port,) = re.findall(r"Listening on 127\.0\.0\.1:(\d+)", result.stderr)
+    assert port != "3903"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,6 +31,7 @@ events = st.builds(
 )
 
 
+@pytest.mark.system  # slow
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(events, max_size=200), max_size=8), st.sampled_from(["src-a", "src-b"]))
 def test_no_stream_of_events_makes_more_series_than_the_limit_plus_one_per_source(

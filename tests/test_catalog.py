@@ -578,6 +578,7 @@ _OVERRIDES = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.system  # slow
 @given(_OVERRIDES | _YAML_VALUES)
 def test_any_user_document_gives_a_catalog_or_a_catalog_error(override: object) -> None:
     try:

@@ -32,6 +32,8 @@ import pytest
 from tests import sipmsg
 from tests.support import Exporter, start_exporter, wait_until
 
+pytestmark = pytest.mark.system
+
 METHODS = ("INVITE", "REGISTER", "MESSAGE", "BYE")
 Key = tuple[str, str]  # (method, code)
 _RECORD = re.compile(r"^SIP/2\.0 (\d{3}) .*?^CSeq: \d+ (\w+)", re.MULTILINE | re.DOTALL)

@@ -126,6 +126,7 @@ def test_every_problem_of_a_bad_config_is_listed_with_its_key() -> None:
     )
 
 
+@pytest.mark.system
 def test_a_bad_config_exits_2_with_a_clear_message_and_no_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
     bad.write_text(BAD)
@@ -143,6 +144,7 @@ def test_a_bad_config_exits_2_with_a_clear_message_and_no_traceback(tmp_path: Pa
     assert "'wvp' is used by another source" in result.stderr
 
 
+@pytest.mark.system
 def test_check_config_reports_the_same_problems(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
     bad.write_text(BAD)
@@ -154,6 +156,7 @@ def test_check_config_reports_the_same_problems(tmp_path: Path) -> None:
     assert "OK, 4 source(s)" in good.stdout
 
 
+@pytest.mark.system
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     bad = tmp_path / "broken.yml"
     bad.write_text("sources:\n  - name: a\n   paths: [x]\n")
@@ -163,6 +166,7 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.system
 def test_an_unknown_profile_is_a_config_error(tmp_path: Path) -> None:
     bad = tmp_path / "profile.yml"
     bad.write_text("sources: [{name: a, paths: [x], profile: sip-world}]\n")
@@ -171,12 +175,14 @@ def test_an_unknown_profile_is_a_config_error(tmp_path: Path) -> None:
     assert "sources[0].profile: 'sip-world' is not a catalog profile" in result.stderr
 
 
+@pytest.mark.system
 def test_a_missing_config_file_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli(f"--config.file={tmp_path / 'nope.yml'}")
     assert result.returncode == 2
     assert "cannot read config file" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.system
 def test_running_without_a_config_says_what_to_do() -> None:
     result = run_cli()
     assert result.returncode == 2

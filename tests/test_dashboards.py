@@ -310,6 +310,7 @@ def test_metric_names_are_found_in_promql() -> None:
     }
 
 
+@pytest.mark.system
 def test_every_dashboard_query_is_valid_promql(tmp_path: Path) -> None:
     binary = shutil.which("promtool")
     assert binary is not None, "promtool not found on PATH (Debian: apt-get install prometheus)"

@@ -7,6 +7,8 @@ import sys
 import urllib.request
 from datetime import datetime
 
+import pytest
+
 from exporter.count.gb28181 import peer_type
 from exporter.demo import Traffic
 from exporter.formats.options import SipOptions
@@ -60,6 +62,7 @@ def test_the_same_seed_gives_the_same_log() -> None:
     ]
 
 
+@pytest.mark.system
 def test_demo_serves_counters_that_move() -> None:
     port = free_port()
     process = subprocess.Popen(

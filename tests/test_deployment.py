@@ -40,6 +40,8 @@ from tests.support import (
     wait_until,
 )
 
+pytestmark = pytest.mark.system
+
 CONFIG = REPO / "config"
 UNIT = CONFIG / "systemd" / "sip-log-exporter.service"
 DOCKERFILE = CONFIG / "docker" / "Dockerfile"

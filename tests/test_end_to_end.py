@@ -17,6 +17,8 @@ import pytest
 from tests import sipmsg
 from tests.support import Exporter, Samples, running_exporter, value, wait_until
 
+pytestmark = pytest.mark.system
+
 
 class Ledger:
     """What has been written, and what the exporter must therefore show."""

@@ -110,12 +110,14 @@ def test_messages_in_a_log_that_writes_no_dates_have_no_time(name: str) -> None:
     assert times == [None] * len(times) and times
 
 
+@pytest.mark.system  # slow
 @pytest.mark.parametrize("piece", [1, 13, 256, 4093])
 @pytest.mark.parametrize("name", SIP_FIXTURES)
 def test_a_fixture_fed_in_small_pieces_gives_the_same_times(name: str, piece: int) -> None:
     assert times_of(name, piece) == times_of(name)
 
 
+@pytest.mark.system  # slow
 @pytest.mark.parametrize(
     "name",
     [
@@ -150,6 +152,7 @@ def every_stamp_times(name: str) -> list[float | None]:
     return times
 
 
+@pytest.mark.system  # slow
 @pytest.mark.parametrize("piece", [1, 13, 4093, 1 << 20])
 @pytest.mark.parametrize("name", SIP_FIXTURES)
 def test_looking_back_from_each_event_dates_it_as_reading_every_stamp_would(

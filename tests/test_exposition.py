@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from prometheus_client import generate_latest
@@ -133,6 +134,7 @@ def histogram_values(draw: st.DrawFn, size: int) -> HistogramValue:
     return HistogramValue(tuple(cumulative), draw(SECONDS), tuple(exemplars))
 
 
+@pytest.mark.system  # slow
 @settings(max_examples=150, deadline=None)
 @given(views(), st.booleans(), st.booleans())
 def test_both_formats_equal_prometheus_clients_for_any_view(

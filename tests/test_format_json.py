@@ -218,6 +218,7 @@ RECORDS = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.system  # slow
 @given(st.lists(RECORDS, max_size=5))
 def test_any_json_objects_never_raise_and_codes_are_always_integers(
     records: list[dict[str, Any]],

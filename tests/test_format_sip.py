@@ -355,6 +355,7 @@ def test_any_bytes_parse_without_raising_and_consume_a_prefix(data: bytes, final
         assert parsed.consumed == len(data)
 
 
+@pytest.mark.system  # slow
 @settings(max_examples=100, deadline=None)
 @given(
     st.lists(

@@ -58,6 +58,7 @@ def test_a_fixture_read_whole_gives_exactly_the_hand_counted_events(name: str) -
     assert malformed == truth.get("malformed", 0)
 
 
+@pytest.mark.system  # slow
 @pytest.mark.parametrize("piece", [1, 13, 256, 4093])
 @pytest.mark.parametrize("name", SIP_FIXTURES)
 def test_a_fixture_read_in_small_pieces_gives_the_same_events(name: str, piece: int) -> None:

@@ -19,6 +19,8 @@ from exporter.serve.http import HEAD_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES
 from tests import sipmsg
 from tests.support import REPO, Exporter, running_exporter, value, wait_until
 
+pytestmark = pytest.mark.system
+
 ROOT_WARNING = "running as root"
 
 

@@ -177,6 +177,7 @@ SOURCES = """[...document.querySelectorAll('#sources tbody tr')].map(tr =>
   [...tr.querySelectorAll('td')].map(td => td.innerText))"""
 
 
+@pytest.mark.system
 def test_the_page_in_a_browser_shows_codes_sources_and_switches_language(fed: Fed) -> None:
     with chromium() as browser:
         browser.open(fed.exporter.url + "/", accept_language="zh-CN,zh;q=0.9")

@@ -9,8 +9,12 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tests import sipmsg
 from tests.support import REPO, parse_samples, value
+
+pytestmark = pytest.mark.system
 
 BUDGET_BYTES = 80 * 1024 * 1024
 MIB = 1024 * 1024

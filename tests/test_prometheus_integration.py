@@ -64,6 +64,8 @@ from tests.test_dashboards import (
     variable_queries,
 )
 
+pytestmark = pytest.mark.system
+
 REPO = Path(__file__).resolve().parents[1]
 RULES = REPO / "config" / "prometheus"
 RULE_FILES = (RULES / "thresholds.yml", RULES / "rules.yml", RULES / "alerts.yml")

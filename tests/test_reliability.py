@@ -23,6 +23,8 @@ from tests.support import (
     wait_until,
 )
 
+pytestmark = pytest.mark.system
+
 
 def write_config(path: Path, logs: Path, state: Path, sources: str | None = None) -> Path:
     sources = (
@@ -88,6 +90,16 @@ def test_kill_9_and_restart_counts_every_record_exactly_once(
     assert value(samples, "sip_responses_total", code="408") == 5
 
 
+def garbled(**parts: object) -> bytes:
+    """A checkpoint of this version with these parts."""
+    document = {"format": "sip-log-exporter-checkpoint", "version": 1, "files": {}, **parts}
+    return json.dumps(document).encode()
+
+
+RESPONSE = ["platform", "in", "INVITE", "503", "overload"]
+DEEP = 200_000
+
+
 @pytest.mark.parametrize(
     ("content", "why"),
     [
@@ -95,12 +107,51 @@ def test_kill_9_and_restart_counts_every_record_exactly_once(
         (b'{"hello": "world"}', "not a sip-log-exporter-checkpoint file"),
         (b'{"format": "sip-log-exporter-checkpoint", "version": 99, "files": {}}', "version 99"),
         (
-            b'{"format": "sip-log-exporter-checkpoint", "version": 1, "files": {},'
-            b' "counters": {"sip_responses_total": [["a", -5]]}}',
-            "bad row",
+            garbled(counters={"sip_responses_total": [["a", -5]]}),
+            "counters.sip_responses_total[0]: expected 5 label values and a value",
+        ),
+        (
+            garbled(counters={"sip_responses_total": [[*RESPONSE, 3], [*RESPONSE[:4], 2]]}),
+            "counters.sip_responses_total[1]: expected 5 label values and a value",
+        ),
+        (
+            garbled()[:-1] + b', "counters": ' + b"[" * DEEP + b"]" * DEEP + b"}",
+            "nested too deep",
+        ),
+        (
+            garbled(
+                files={
+                    "platform": [
+                        {"path": "/x.log", "dev": 1, "ino": 2, "fingerprint": "", "offset": -5}
+                    ]
+                }
+            ),
+            "files.platform[0].offset: expected an integer ≥ 0, got -5",
+        ),
+        (
+            garbled(
+                counters={
+                    "sip_requests_total": [["platform", "in", f"M{i}", 1] for i in range(10_001)]
+                }
+            ),
+            "counters.sip_requests_total: 10001 series, more than the limit of 10000",
+        ),
+        (
+            garbled(counters={"sip_exporter_checkpoint_saves_total": [[True]]}),
+            "counters.sip_exporter_checkpoint_saves_total[0]: expected an integer ≥ 0, got True",
         ),
     ],
-    ids=["binary", "foreign-json", "future-version", "bad-counters"],
+    ids=[
+        "binary",
+        "foreign-json",
+        "future-version",
+        "bad-counters",
+        "wrong-number-of-labels",
+        "nested-too-deep",
+        "negative-offset",
+        "more-series-than-the-limit",
+        "true-as-a-count",
+    ],
 )
 def test_an_unusable_checkpoint_is_set_aside_counted_and_reported(
     paths: tuple[Path, Path, Path], content: bytes, why: str

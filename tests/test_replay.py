@@ -10,6 +10,8 @@ import pytest
 
 from tests.support import FIXTURES, REPO, parse_samples, run_cli, value
 
+pytestmark = pytest.mark.system
+
 GOLDEN = REPO / "tests" / "golden"
 
 

@@ -80,11 +80,13 @@ def alert_cases() -> list[tuple[str, str, list[Any]]]:
     ]
 
 
+@pytest.mark.system
 def test_promtool_check_rules_accepts_every_rule_file() -> None:
     result = promtool("check", "rules", *RULE_FILES)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.system
 def test_promtool_unit_tests_pass() -> None:
     assert UNIT_TESTS, "no promtool unit tests in config/prometheus/tests"
     result = promtool("test", "rules", *UNIT_TESTS)
@@ -97,6 +99,7 @@ def test_unit_tests_load_the_shipped_rule_files_not_copies() -> None:
         assert loaded <= set(RULE_FILES), f"{path.name} loads {loaded - set(RULE_FILES)}"
 
 
+@pytest.mark.system  # slow
 def test_unit_tests_evaluate_recording_rules_before_the_alerts_that_read_them() -> None:
     # Without group_eval_order promtool runs the groups in random order, and an alert's
     # `for:` would start one evaluation late now and then: a flaky test.
@@ -118,12 +121,14 @@ def test_every_unit_test_case_is_named_for_what_it_proves() -> None:
             assert len(group.get("name", "")) > 20, f"{path.name}: unnamed or terse test case"
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("alert", sorted(alerts()))
 def test_alert_fires_in_a_unit_test(alert: str) -> None:
     firing = [group for group, name, expected in alert_cases() if name == alert and expected]
     assert firing, f"no promtool test case shows {alert} firing"
 
 
+@pytest.mark.system
 @pytest.mark.parametrize("kind", QUIET_KINDS)
 @pytest.mark.parametrize("alert", sorted(alerts()))
 def test_alert_stays_quiet_in_a_unit_test_of_each_kind(alert: str, kind: str) -> None:

@@ -7,6 +7,8 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from exporter import contract
 from exporter.backfill.steps import StepCounts
 from exporter.count.tally import OVERFLOW
@@ -87,6 +89,7 @@ def test_new_series_beyond_the_limit_are_counted_in_the_overflow_series() -> Non
     assert counts.dropped == 2
 
 
+@pytest.mark.system
 def test_promtool_creates_blocks_holding_every_sample(tmp_path: Path) -> None:
     counts = StepCounts(60, 100)
     counts.ensure(RESPONSES, [S408])

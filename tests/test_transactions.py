@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from exporter import contract
+from exporter.config import TransactionSettings as Settings
 from exporter.count.transactions import (
     NO_IDS,
     NO_REQUEST,
@@ -12,7 +13,6 @@ from exporter.count.transactions import (
     SESSIONS,
     TRANSACTIONS,
     Matched,
-    Settings,
     Tracker,
     exemplar_value,
 )

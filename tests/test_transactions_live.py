@@ -17,6 +17,8 @@ from prometheus_client.openmetrics.parser import (
 
 from tests.support import Exporter, Samples, running_exporter, value, wait_until
 
+pytestmark = pytest.mark.system
+
 PLATFORM = "34020000002000000001"  # type 200: the platform writing the log
 CAMERA = "34020000001320000007"  # type 132: an IPC
 NVR = "34020000001180000002"  # type 118

@@ -20,6 +20,8 @@ from tests.sipp import Traces, run_calls
 from tests.sipp_reference import Expected, Histogram, expected_for_file
 from tests.support import FIXTURES, Samples, parse_samples, run_cli
 
+pytestmark = pytest.mark.system
+
 TIMEOUT = 2.0
 SOURCE = "sipp"
 CONFIG = f"""\

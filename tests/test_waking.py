@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests import sipmsg
 from tests.support import running_exporter, value, wait_until
+
+pytestmark = pytest.mark.system
 
 
 def config_with(tmp_path: Path, poll_only: bool) -> tuple[Path, Path]:

@@ -30,6 +30,8 @@ from tests.support import (
     wait_until,
 )
 
+pytestmark = pytest.mark.system
+
 ENDPOINTS = ("/", "/metrics", "/-/healthy", "/-/ready", "/no-such-page")
 
 

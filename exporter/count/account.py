@@ -208,5 +208,6 @@ def matching_for(source: SourceConfig, config: Config, saved: object = None) -> 
     if not source.transactions:
         return None
     settings = config.transactions.settings
-    tracker = Tracker(settings) if saved is None else Tracker.load(settings, saved)
+    where = f"transactions.{source.name}"
+    tracker = Tracker(settings) if saved is None else Tracker.load(settings, saved, where)
     return Matching(tracker, config.transactions.exemplars)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from exporter import contract
+from exporter.ingest import decode as shape
+from exporter.ingest.decode import CheckpointError
 
 Labels = tuple[str, ...]
 Counts = dict[Labels, int]
@@ -23,6 +25,7 @@ Counts = dict[Labels, int]
 OVERFLOW = "overflow"
 DROPPED_METRIC = contract.SERIES_DROPPED.name
 BUCKETS = {metric.name: metric.buckets for metric in contract.HISTOGRAMS}
+WIDTHS = {metric.name: len(metric.labels) for metric in contract.ALL}
 
 
 class Exemplar(NamedTuple):
@@ -167,49 +170,66 @@ class Tally:
 
     @classmethod
     def load(cls, limits: Mapping[str, int], data: object) -> Tally:
-        """A tally from `dump`'s plain data; raises ValueError if it is not that shape."""
-        if not isinstance(data, dict):
-            raise ValueError("counters: expected a mapping of metric names")
+        """A tally from `dump`'s plain data; CheckpointError (a ValueError) naming the place
+        if it is not that shape: a row with the wrong number of labels for its metric, a
+        count that is not an integer ≥ 0, or more series than the metric's limit."""
         tally = cls(limits)
-        for metric, rows in data.items():
-            if not isinstance(metric, str) or not isinstance(rows, list):
-                raise ValueError(f"counters.{metric}: expected a list of rows")
+        for metric, rows in shape.mapping(data, "counters").items():
+            where = f"counters.{metric}"
+            listed = shape.items(rows, where)
+            width = _width(metric, listed)
             if metric in BUCKETS:
-                tally._histograms[metric] = _load_histograms(metric, rows)
-                continue
-            series = tally._counters.setdefault(metric, {})
-            for row in rows:
-                if (
-                    not isinstance(row, list)
-                    or not row
-                    or not isinstance(row[-1], int)
-                    or row[-1] < 0
-                    or not all(isinstance(value, str) for value in row[:-1])
-                ):
-                    raise ValueError(f"counters.{metric}: bad row {row!r}")
-                series[tuple(row[:-1])] = row[-1]
+                tally._histograms[metric] = _load_histograms(metric, listed, width)
+            else:
+                tally._counters[metric] = dict(
+                    _counted(row, f"{where}[{i}]", width) for i, row in enumerate(listed)
+                )
+            _within(limits.get(metric), tally._counters.get(metric, {}), where)
         return tally
 
 
-def _load_histograms(metric: str, rows: list[object]) -> dict[Labels, _Histogram]:
+def _width(metric: str, rows: list[object]) -> int:
+    """How many label values each row of `metric` holds: the contract's number, or, for a
+    metric this version does not serve, that of its first row (all rows must agree)."""
+    if metric in WIDTHS:
+        return WIDTHS[metric]
+    first = rows[0] if rows else None
+    return len(first) - 1 if isinstance(first, list) and first else 0
+
+
+def _labels(row: object, where: str, width: int) -> Labels:
+    """The label values of a row of `width` labels and a value."""
+    values = shape.items(row, where)
+    if len(values) != width + 1:
+        raise CheckpointError(f"{where}: expected {width} label values and a value, got {row!r}")
+    return shape.texts(values[:-1], where, width)
+
+
+def _counted(row: object, where: str, width: int) -> tuple[Labels, int]:
+    return _labels(row, where, width), shape.count(shape.items(row, where)[-1], where)
+
+
+def _within(limit: int | None, series: Mapping[Labels, int], where: str) -> None:
+    """Refuse more series than the guard allows (beyond it, only overflow series)."""
+    held = sum(1 for labels in series if set(labels[1:]) != {OVERFLOW})
+    if limit is not None and held > limit:
+        raise CheckpointError(f"{where}: {held} series, more than the limit of {limit}")
+
+
+def _load_histograms(metric: str, rows: list[object], width: int) -> dict[Labels, _Histogram]:
     size = len(BUCKETS[metric]) + 1
     series: dict[Labels, _Histogram] = {}
-    for row in rows:
-        if not isinstance(row, list) or not row or not isinstance(row[-1], list):
-            raise ValueError(f"counters.{metric}: bad row {row!r}")
-        value = row[-1]
-        counts = value[0] if len(value) == 2 else None
-        total = value[1] if len(value) == 2 else None
-        if (
-            not isinstance(counts, list)
-            or len(counts) != size
-            or not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts)
-            or not isinstance(total, (int, float))
-            or isinstance(total, bool)
-            or not all(isinstance(label, str) for label in row[:-1])
-        ):
-            raise ValueError(f"counters.{metric}: bad row {row!r}")
+    for i, row in enumerate(rows):
+        where = f"counters.{metric}[{i}]"
+        labels = _labels(row, where, width)
+        value = shape.items(shape.items(row, where)[-1], f"{where}.value")
+        if len(value) != 2:
+            raise CheckpointError(f"{where}.value: expected [counts per bucket, sum]")
+        counts = shape.items(value[0], f"{where}.counts")
+        if len(counts) != size:
+            raise CheckpointError(f"{where}.counts: expected {size} buckets, got {len(counts)}")
         histogram = _Histogram(size)
-        histogram.counts, histogram.sum = list(counts), float(total)
-        series[tuple(row[:-1])] = histogram
+        histogram.counts = [shape.count(c, f"{where}.counts[{j}]") for j, c in enumerate(counts)]
+        histogram.sum = shape.number(value[1], f"{where}.sum")
+        series[labels] = histogram
     return series

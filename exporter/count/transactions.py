@@ -36,13 +36,16 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from exporter import contract
+from exporter.config import TransactionSettings as Settings
 from exporter.count.peers import peer_user
 from exporter.events import Direction, Event, Kind, method_label
+from exporter.ingest import decode as shape
+from exporter.ingest.decode import CheckpointError
 
 TRANSACTIONS = "transactions"
 SESSIONS = "sessions"
@@ -62,16 +65,6 @@ _CLASSES = {str(digit): f"{digit}xx" for digit in range(1, 7)}
 
 # Call-ID, CSeq number, method, top Via branch, the request's direction.
 Key = tuple[str, str, str, str, str]
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """How matching behaves: the timeout, and how many entries each table may hold."""
-
-    timeout: float = 32.0
-    max_transactions: int = 50_000
-    max_sessions: int = 50_000
-    session_max_age: float = 86_400.0
 
 
 class Observation(NamedTuple):
@@ -287,32 +280,25 @@ class Tracker:
         }
 
     @classmethod
-    def load(cls, settings: Settings, data: object) -> Tracker:
-        """A tracker from `dump`'s plain data; ValueError if it is not that shape. Entries
-        beyond the (possibly lowered) table limits are dropped, oldest first."""
+    def load(cls, settings: Settings, data: object, where: str = "transactions") -> Tracker:
+        """A tracker from `dump`'s plain data; CheckpointError (a ValueError) naming the
+        place if it is not that shape. Entries beyond the (possibly lowered) table limits
+        are dropped, oldest first."""
         tracker = cls(settings)
-        if not isinstance(data, dict):
-            raise ValueError("transactions: expected a mapping")
-        latest, clock = data.get("latest"), data.get("clock")
-        tracker._latest = None if latest is None else _number(latest)
-        tracker._clock = None if clock is None else _number(clock)
-        for row in _rows(data, "transactions", 12):
-            *key, start, since, method, codes, answered, delayed, peer = row
-            if not isinstance(codes, list) or not isinstance(answered, bool):
-                raise ValueError(f"transactions: bad row {row!r}")
-            held = _Transaction(
-                _number(start),
-                _number(since) + settings.timeout,
-                _text(key[4]),
-                _text(method),
-                _text(peer),
-            )
-            held.codes = tuple(_text(code) for code in codes)
-            held.answered, held.delayed = answered, delayed is True
-            call_id, cseq, key_method, branch, direction = (_text(part) for part in key)
-            tracker._transactions[(call_id, cseq, key_method, branch, direction)] = held
-        for row in _rows(data, "sessions", 3):
-            tracker._sessions[(_text(row[0]), _text(row[1]))] = _number(row[2])
+        document = shape.mapping(data, where)
+        latest, clock = document.get("latest"), document.get("clock")
+        tracker._latest = None if latest is None else shape.number(latest, f"{where}.latest")
+        tracker._clock = None if clock is None else shape.number(clock, f"{where}.clock")
+        rows = shape.items(document.get("transactions", []), f"{where}.transactions")
+        for i, row in enumerate(rows):
+            key, held = _held(row, f"{where}.transactions[{i}]", settings.timeout)
+            tracker._transactions[key] = held
+        rows = shape.items(document.get("sessions", []), f"{where}.sessions")
+        for i, row in enumerate(rows):
+            at = f"{where}.sessions[{i}]"
+            started = shape.number(_last(row, at, 3), f"{at}.started")
+            call_id, direction = shape.texts(shape.items(row, at)[:2], f"{at}.key", 2)
+            tracker._sessions[(call_id, direction)] = started
         while len(tracker._transactions) > settings.max_transactions:
             tracker._transactions.popitem(last=False)
         while len(tracker._sessions) > settings.max_sessions:
@@ -320,32 +306,39 @@ class Tracker:
         return tracker
 
 
+def _held(row: object, where: str, timeout: float) -> tuple[Key, _Transaction]:
+    """One dumped transaction row: its key (5 strings), then start, the time its deadline
+    counts from, method, codes, answered, delayed and peer."""
+    values = shape.items(row, where)
+    _last(values, where, 12)
+    call_id, cseq, method, branch, direction = shape.texts(values[:5], f"{where}.key", 5)
+    start, since, held_method, codes, answered, delayed, peer = values[5:]
+    held = _Transaction(
+        shape.number(start, f"{where}.start"),
+        shape.number(since, f"{where}.since") + timeout,
+        direction,
+        shape.text(held_method, f"{where}.method"),
+        shape.text(peer, f"{where}.peer"),
+    )
+    listed = shape.items(codes, f"{where}.codes")
+    held.codes = shape.texts(listed, f"{where}.codes", len(listed))
+    held.answered = shape.flag(answered, f"{where}.answered")
+    held.delayed = shape.flag(delayed, f"{where}.delayed")
+    return (call_id, cseq, method, branch, direction), held
+
+
+def _last(row: object, where: str, width: int) -> object:
+    """The last value of a row that must hold exactly `width` values."""
+    values = shape.items(row, where)
+    if len(values) != width:
+        raise CheckpointError(f"{where}: expected {width} values, got {len(values)}")
+    return values[-1]
+
+
 def _elapsed(start: float, end: float) -> float:
     """Seconds from `start` to `end`, never negative, to the microsecond: no log stamps
     finer, and Unix times as floats carry noise below it (1.2000000476837158)."""
     return max(0.0, round(end - start, 6))
-
-
-def _rows(data: dict[str, object], name: str, width: int) -> Iterable[list[object]]:
-    rows = data.get(name, [])
-    if not isinstance(rows, list):
-        raise ValueError(f"{name}: expected a list of rows")
-    for row in rows:
-        if not isinstance(row, list) or len(row) != width:
-            raise ValueError(f"{name}: bad row {row!r}")
-        yield row
-
-
-def _number(value: object) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    raise ValueError(f"expected a number, got {value!r}")
-
-
-def _text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    raise ValueError(f"expected text, got {value!r}")
 
 
 def exemplar_value(call_id: str, mode: str) -> str | None:

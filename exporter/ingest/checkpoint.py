@@ -17,14 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from exporter.ingest import decode as shape
+from exporter.ingest.decode import CheckpointError
 from exporter.ingest.follow import SavedFile
+
+__all__ = ["Checkpoint", "CheckpointError", "load", "save", "set_aside"]
 
 FORMAT = "sip-log-exporter-checkpoint"
 VERSION = 1
-
-
-class CheckpointError(Exception):
-    """The checkpoint file exists but is not one this version can use."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,37 +60,37 @@ def encode(checkpoint: Checkpoint, saved_at: float) -> bytes:
 
 
 def decode(data: bytes) -> Checkpoint:
-    try:
-        document = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise CheckpointError(f"not JSON ({error})") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
+    """The checkpoint in `data`; CheckpointError naming the first place that is wrong.
+    (The counters and transactions are checked by `Tally.load` and `Tracker.load`.)"""
+    document = shape.mapping(shape.parse(data), "checkpoint")
+    if document.get("format") != FORMAT:
         raise CheckpointError(f"not a {FORMAT} file")
     if document.get("version") != VERSION:
         raise CheckpointError(f"version {document.get('version')!r}, expected {VERSION}")
-    files = document.get("files")
-    if not isinstance(files, dict):
-        raise CheckpointError("'files' is missing or not a mapping")
-    try:
-        decoded = {
-            str(source): [
-                SavedFile(
-                    str(f["path"]),
-                    int(f["dev"]),
-                    int(f["ino"]),
-                    bytes.fromhex(f["fingerprint"]),
-                    int(f["offset"]),
-                )
-                for f in entries
-            ]
-            for source, entries in files.items()
-        }
-    except (KeyError, TypeError, ValueError) as error:
-        raise CheckpointError(f"a file entry is malformed ({error!r})") from None
-    transactions = document.get("transactions", {})
-    if not isinstance(transactions, dict):
-        raise CheckpointError("'transactions' is not a mapping")
+    files = shape.mapping(document.get("files"), "files")
+    decoded = {
+        source: [_saved_file(entry, f"files.{source}[{i}]") for i, entry in enumerate(entries)]
+        for source, entries in files.items()
+        for entries in [shape.items(entries, f"files.{source}")]
+    }
+    transactions = shape.mapping(document.get("transactions", {}), "transactions")
     return Checkpoint(decoded, document.get("counters", {}), transactions)
+
+
+def _saved_file(value: object, where: str) -> SavedFile:
+    entry = shape.mapping(value, where)
+    fingerprint = shape.text(entry.get("fingerprint"), f"{where}.fingerprint")
+    try:
+        raw = bytes.fromhex(fingerprint)
+    except ValueError:
+        raise CheckpointError(f"{where}.fingerprint: expected hex digits") from None
+    return SavedFile(
+        shape.text(entry.get("path"), f"{where}.path"),
+        shape.count(entry.get("dev"), f"{where}.dev"),
+        shape.count(entry.get("ino"), f"{where}.ino"),
+        raw,
+        shape.count(entry.get("offset"), f"{where}.offset"),
+    )
 
 
 def save(path: str, checkpoint: Checkpoint, clock: float | None = None) -> None:

@@ -1,0 +1,69 @@
+"""What a start reads back from disk: the catalog and the checkpoint.
+
+Owns turning the user's catalog file and the saved checkpoint into the values the reader
+starts from: the catalog (the built-in one with the user's file merged over it) and the
+tally, open transactions and file offsets of the last checkpoint. A checkpoint that cannot
+be used is set aside under a new name, logged and counted, and the start is a fresh one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from exporter import contract
+from exporter.catalog import Catalog
+from exporter.config import Config
+from exporter.count.account import matching_for, series_limits
+from exporter.count.tally import Tally
+from exporter.data import builtin_catalog_text
+from exporter.ingest import checkpoint
+from exporter.ingest.follow import SavedFile
+
+log = logging.getLogger(__name__)
+
+
+def load_catalog(config: Config) -> Catalog:
+    """The built-in catalog with the user's catalog file merged over it (CatalogError)."""
+    overrides = []
+    if config.catalog_file:
+        path = Path(config.catalog_file)
+        overrides.append((str(path), path.read_text(encoding="utf-8")))
+    return Catalog.from_yaml(builtin_catalog_text(), *overrides)
+
+
+@dataclass(frozen=True, slots=True)
+class Restored:
+    """Where the reader starts: its tally, each source's saved transactions (Tracker.dump
+    data) and each source's files (None: no checkpoint, a first start)."""
+
+    tally: Tally
+    transactions: Mapping[str, object] = field(default_factory=dict)
+    files: Mapping[str, list[SavedFile]] | None = None
+
+
+def restore(config: Config, clock: Callable[[], float]) -> Restored:
+    """The checkpoint's state, or a fresh start if there is none or it is unusable (set
+    aside under a name with the `clock`'s time)."""
+    path = config.checkpoint_file
+    if path is None:
+        return Restored(Tally(series_limits(config)))
+    try:
+        saved = checkpoint.load(path)
+        if saved is None:
+            return Restored(Tally(series_limits(config)))
+        tally = Tally.load(series_limits(config), saved.counters)
+        for source in config.sources:
+            matching_for(source, config, saved.transactions.get(source.name))
+    except (checkpoint.CheckpointError, OSError) as error:
+        aside = checkpoint.set_aside(path, clock()) if Path(path).exists() else None
+        log.error(
+            "checkpoint %s is unusable (%s); set aside as %s, starting afresh", path, error, aside
+        )
+        fresh = Tally(series_limits(config))
+        fresh.inc(contract.CHECKPOINT_ERRORS.name, ())
+        return Restored(fresh)
+    log.info("resuming from checkpoint %s", path)
+    return Restored(tally, saved.transactions, saved.files)
