@@ -184,6 +184,13 @@ OPEN_TRANSACTIONS = Metric(
     "Transactions held for matching: waiting for a final response, or answered and kept "
     "for their retransmissions until the timeout.",
 )
+SOURCE_SILENT = Metric(
+    "sip_exporter_source_silent",
+    "gauge",
+    ("source", "reason"),
+    "1 while a source reads nothing: no file matches its paths (no_files), or its files "
+    "give lines but no record since it started (no_records).",
+)
 OPEN_SESSIONS = Metric(
     "sip_exporter_open_sessions",
     "gauge",
@@ -226,7 +233,7 @@ COUNTERS = (
     UNMATCHED,
 )
 HISTOGRAMS = (RESPONSE_DURATION, SESSION_REQUEST_DELAY, SESSION_DURATION)
-GAUGES = (FILES, LAG, LAST_RECORD, OPEN_TRANSACTIONS, OPEN_SESSIONS)
+GAUGES = (FILES, LAG, LAST_RECORD, OPEN_TRANSACTIONS, OPEN_SESSIONS, SOURCE_SILENT)
 # Counters about the running service rather than the logs read (left out of `replay`).
 SERVICE_ONLY = (CHECKPOINT_SAVES, CHECKPOINT_ERRORS)
 ALL = (

@@ -35,6 +35,7 @@ from exporter.count.account import (
 )
 from exporter.count.labels import Labeler
 from exporter.count.peers import FailureRanking
+from exporter.count.silence import Silence, telling
 from exporter.formats.stream import Batch, RecordStream
 from exporter.ingest import checkpoint
 from exporter.ingest.follow import SavedFile, SourceFollower, SourceRead
@@ -67,6 +68,7 @@ class _Source:
     # What HTTP threads may read, refreshed under the lock after each pass.
     gauges: SourceGauges = field(default_factory=SourceGauges)
     paths: tuple[str, ...] = ()
+    silence: Silence = field(default_factory=Silence)
 
 
 class Reader:
@@ -187,6 +189,7 @@ class Reader:
             last = now if read.batch.events else source.gauges.last_record
             if read.batch.events:
                 source.last_events = self._monotonic()
+            self._silence(source, read.batch)
             with self._lock:
                 failing = account(self._tally, source.labeler, read.batch, read, source.matching)
                 self._idle(source)
@@ -214,6 +217,13 @@ class Reader:
             record_matched(self._tally, source.config.name, matched, source.matching.exemplars)
             source.ranking.add(matched.timed_out_peers, self._clock())
 
+    def _silence(self, source: _Source, batch: Batch) -> None:
+        """No silent zero: say in the log when a source starts or stops reading nothing."""
+        files = source.follower.file_count
+        said = source.silence.update(files, batch.lines, len(batch.events), self._monotonic())
+        if said is not None:
+            log.log(*telling(said, source.config.name, source.config.paths))
+
     def _gauges(self, source: _Source, last: float, now: float) -> SourceGauges:
         follower, matching = source.follower, source.matching
         tracker = matching.tracker if matching is not None else None
@@ -225,6 +235,7 @@ class Reader:
             tracker.open_transactions if tracker else 0,
             tracker.open_sessions if tracker else 0,
             tuple((r.peer, r.peer_type, r.failures) for r in top),
+            source.silence.reason,
         )
 
     def save_checkpoint(self) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from exporter import __version__, contract
 from exporter.catalog import CodeInfo
+from exporter.count.silence import REASONS as SILENCE_REASONS
 from exporter.count.tally import HistogramValue, Labels, TallySnapshot
 
 
@@ -26,6 +27,8 @@ class SourceGauges:
     open_sessions: int = 0
     # The peers that failed most lately: (peer, peer_type, failures), at most top_peers.count.
     top_failures: tuple[tuple[str, str, int], ...] = ()
+    # Why the source reads nothing ("no_files", "no_records"), or "" while it reads.
+    silent: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,10 @@ def _gauges(gauges: Mapping[str, SourceGauges]) -> Iterator[Family]:
     yield Family(contract.LAST_RECORD, {(s,): g.last_record for s, g in gauges.items()})
     yield Family(contract.OPEN_TRANSACTIONS, {(s,): g.open_transactions for s, g in gauges.items()})
     yield Family(contract.OPEN_SESSIONS, {(s,): g.open_sessions for s, g in gauges.items()})
+    yield Family(
+        contract.SOURCE_SILENT,
+        {(s, r): int(g.silent == r) for s, g in gauges.items() for r in SILENCE_REASONS},
+    )
     yield Family(
         contract.PEER_TOP_FAILURES,
         {(s, peer, kind): n for s, g in gauges.items() for peer, kind, n in g.top_failures},

@@ -48,6 +48,11 @@ _TEXT: dict[str, dict[str, str]] = {
         "waiting": "waiting for files",
         "catching_up": "catching up",
         "following": "following",
+        "no_files": "no file matches its patterns: nothing is counted",
+        "no_records": (
+            "its files give lines but no record: is the format right? "
+            "`sip-log-exporter detect FILE` tells"
+        ),
         "none_yet": "none yet",
         "codes": "Codes in the last {minutes} minutes",
         "code": "code",
@@ -85,6 +90,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "waiting": "等待日志文件",
         "catching_up": "正在追赶",
         "following": "正常跟踪",
+        "no_files": "没有文件匹配其路径：什么都没有统计",
+        "no_records": (
+            "文件有日志行但没有一条记录：格式是否正确？可用 `sip-log-exporter detect FILE` 检查"
+        ),
         "none_yet": "尚无",
         "codes": "最近 {minutes} 分钟出现的响应码",
         "code": "响应码",
@@ -116,6 +125,7 @@ code,.path{font-family:ui-monospace,monospace;font-size:.92em;word-break:break-a
 tr.sev-critical td.sev,tr.sev-error td.sev{color:#a40e26;font-weight:600}
 tr.sev-warning td.sev{color:#9a5b00}tr.sev-info td.sev{color:#1f6f3f}
 .state-waiting{color:#9a5b00}.state-catching_up{color:#2850a0}.state-following{color:#1f6f3f}
+.state-no_files,.state-no_records{color:#a40e26;font-weight:600}
 footer{margin-top:2em;color:#6b7385;font-size:.9em}
 """
 
@@ -227,6 +237,8 @@ def _sources_table(page: Page, text: dict[str, str]) -> str:
 
 
 def _state(gauges: SourceGauges) -> str:
+    if gauges.silent:
+        return gauges.silent  # no silent zero: the words say why it counts nothing
     if gauges.files == 0:
         return "waiting"
     return "catching_up" if gauges.lag_bytes > 0 else "following"
