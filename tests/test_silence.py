@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from exporter.count.silence import NO_FILES, NO_RECORDS, Silence
-from tests.support import running_exporter, value, wait_until
+from tests.support import Samples, running_exporter, value, wait_until
 
 
 def test_a_source_with_no_file_is_silent_at_once_and_told_once() -> None:
@@ -65,14 +65,13 @@ def test_a_source_whose_paths_match_nothing_says_so_in_log_metric_and_page(
         "2024-05-02 10:00:00.000 [main] INFO  started\n" * 3
     )
     with running_exporter(config) as exporter:
-        samples = wait_until(
-            lambda: (
-                (s := exporter.scrape())
-                and value(s, "sip_exporter_source_silent", source="typo", reason="no_files") == 1
-                and s
-            ),
-            what="the silent source's metric",
-        )
+
+        def silent_typo() -> Samples | None:
+            samples = exporter.scrape()
+            flagged = value(samples, "sip_exporter_source_silent", source="typo", reason="no_files")
+            return samples if flagged == 1 else None
+
+        samples = wait_until(silent_typo, what="the silent source's metric")
         assert value(samples, "sip_exporter_source_silent", source="fine", reason="no_files") == 0
         assert value(samples, "sip_exporter_source_silent", source="typo", reason="no_records") == 0
         wait_until(lambda: "no file matches" in exporter.output(), what="the log line")
