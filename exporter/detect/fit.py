@@ -30,7 +30,7 @@ from exporter.ingest.once import open_log
 from exporter.recipes import Recipe
 from exporter.validation import ConfigError
 
-SAMPLE_BYTES = 4 << 20
+SAMPLE_BYTES = 1 << 20
 # How close to the most lines read a candidate must come to be ranked by its signature.
 _NEARLY = 0.8
 # Lines that look as if they carry a SIP status or a request: a start line, or a code
