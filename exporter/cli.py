@@ -26,12 +26,13 @@ from exporter.catalog import Catalog, CatalogError
 from exporter.config import Config, SourceConfig, check_profiles, parse_config
 from exporter.count.account import replay
 from exporter.explain import explain
-from exporter.formats.options import FORMAT_NAMES, SipOptions
+from exporter.formats import FORMATS
+from exporter.formats.options import SipOptions
 from exporter.ingest import once
 from exporter.reader import load_catalog
 from exporter.serve.exposition import Exposition
 from exporter.serve.families import View, families, info_rows
-from exporter.validation import ConfigError
+from exporter.validation import ConfigError, decode
 
 log = logging.getLogger("exporter")
 
@@ -115,7 +116,7 @@ def _source_flags(command: argparse.ArgumentParser, name: str) -> None:
         help="take format and settings from this config's source",
     )
     command.add_argument("--source", help="which source of --config.file (default: first)")
-    command.add_argument("--format", choices=sorted(FORMAT_NAMES), default=None)
+    command.add_argument("--format", choices=sorted(FORMATS), default=None)
     command.add_argument("--encoding", default="utf-8")
     command.add_argument("--profile", default=None, help="catalog profile of the codes")
     command.add_argument("--name", default=name, help=f"the source label (default {name})")
@@ -179,15 +180,20 @@ def _builtin() -> str:
 
 
 def _load(path: str) -> tuple[Config, Catalog]:
+    """The config and its catalog, checked as a start, `check-config` and a reload all
+    check them: every setting the exporter will use."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read config file {path}: {error}") from None
-    config = parse_config(text, path)
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read config file {path}: {error.strerror or error}") from None
+    config = parse_config(decode(data, path), path)
     try:
         catalog = load_catalog(config)
     except OSError as error:
-        raise ConfigError(path, [("catalog.file", f"cannot read it: {error}")]) from None
+        reason = error.strerror or error
+        raise ConfigError(path, [("catalog.file", f"cannot read it: {reason}")]) from None
+    except ConfigError as error:  # the catalog file is not UTF-8
+        raise ConfigError(path, [("catalog.file", line) for line in error.lines]) from None
     check_profiles(config, path, catalog.profiles)
     return config, catalog
 

@@ -43,6 +43,7 @@ from exporter.ingest import checkpoint
 from exporter.ingest.follow import SavedFile, SourceFollower, SourceRead
 from exporter.serve.families import SourceGauges, View
 from exporter.serve.recent import History, RecentCode, response_totals
+from exporter.validation import decode
 
 log = logging.getLogger(__name__)
 
@@ -319,5 +320,5 @@ def load_catalog(config: Config) -> Catalog:
     overrides = []
     if config.catalog_file:
         path = Path(config.catalog_file)
-        overrides.append((str(path), path.read_text(encoding="utf-8")))
+        overrides.append((str(path), decode(path.read_bytes(), str(path))))
     return Catalog.from_yaml(builtin_catalog_text(), *overrides)

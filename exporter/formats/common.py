@@ -8,6 +8,7 @@ number and method, and how the user part of a SIP URI is read. Pure: no I/O.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Mapping
 
@@ -29,15 +30,24 @@ _URI_USER = re.compile(r"(?i:sips?|tel):([^@;>\s:,\"]+)(@)?")
 
 
 def check_encoding(encoding: str) -> str | None:
-    """What is wrong with `encoding` as a source encoding, or None when it is usable."""
+    """What is wrong with `encoding` as a source encoding, or None when it is usable: a
+    text codec (not rot13 or base64, which map bytes to bytes or text to text) that
+    decodes bytes and keeps ASCII as single, unchanged bytes."""
+    try:
+        is_text = codecs.lookup(encoding)._is_text_encoding
+    except LookupError:
+        return f"{encoding!r} is not an encoding Python knows"
+    if not is_text:
+        return f"{encoding!r} is not a text encoding"
     try:
         probe = _ASCII_PROBE.encode(encoding)
-    except LookupError:
-        return f"unknown encoding {encoding!r}"
-    except UnicodeError:
-        return f"encoding {encoding!r} cannot encode ASCII"
-    if probe != _ASCII_PROBE.encode("ascii"):
-        return f"encoding {encoding!r} is not ASCII-compatible (use utf-8, gbk or gb18030)"
+        back = probe.decode(encoding)
+        # Logs hold any bytes: a source's decoding replaces what it cannot read.
+        bytes(range(256)).decode(encoding, "replace")
+    except (UnicodeError, LookupError, TypeError):
+        return f"{encoding!r} cannot decode any bytes given to it"
+    if probe != _ASCII_PROBE.encode("ascii") or back != _ASCII_PROBE:
+        return f"{encoding!r} does not keep ASCII as is"
     return None
 
 
