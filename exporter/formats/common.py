@@ -45,9 +45,9 @@ def check_encoding(encoding: str) -> str | None:
         # Logs hold any bytes: a source's decoding replaces what it cannot read.
         bytes(range(256)).decode(encoding, "replace")
     except (UnicodeError, LookupError, TypeError):
-        return f"{encoding!r} cannot decode any bytes given to it"
+        return f"{encoding!r} is not an encoding that can decode any bytes"
     if probe != _ASCII_PROBE.encode("ascii") or back != _ASCII_PROBE:
-        return f"{encoding!r} does not keep ASCII as is"
+        return f"{encoding!r} is not an encoding that keeps ASCII as is"
     return None
 
 
