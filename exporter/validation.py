@@ -21,9 +21,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 # No settings file needs more: the deepest key of a catalog is six levels down.
 MAX_DEPTH = 64
-# Nodes a document may hold once its aliases are expanded ("billion laughs" stops here);
-# a catalog of every code in three profiles holds about 20,000.
-MAX_NODES = 200_000
+# Values that aliases may add to a document once expanded ("billion laughs" stops here);
+# a settings file has no use for more than a few shared sections.
+MAX_ALIASED = 100_000
 # The longest duration any setting takes (30 days): beyond it a wait or a window is a typo.
 MAX_DURATION = 720 * 3600.0
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
@@ -111,9 +111,23 @@ def _children(node: Node) -> Iterator[tuple[str, Node]]:
             yield name, child
 
 
-def _measure(node: Node, path: list[str], sizes: dict[int, int], open_: set[int]) -> int:
-    """How many nodes `node` stands for once aliases are expanded (each shared node is
-    measured once, so this is quick however large the answer)."""
+def _distinct(root: Node) -> int:
+    """How many nodes a document has, each alias counted once."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(child for _, child in _children(node))
+    return len(seen)
+
+
+def _measure(
+    node: Node, path: list[str], sizes: dict[int, int], open_: set[int], limit: int
+) -> int:
+    """How many nodes `node` stands for once aliases are expanded, refusing more than
+    `limit` (each shared node is measured once, so this is quick whatever the answer)."""
     known = sizes.get(id(node))
     if known is not None:
         return known
@@ -122,11 +136,11 @@ def _measure(node: Node, path: list[str], sizes: dict[int, int], open_: set[int]
     open_.add(id(node))
     total = 1
     for step, child in _children(node):
-        total += _measure(child, [*path, step], sizes, open_)
-        if total > MAX_NODES:
+        total += _measure(child, [*path, step], sizes, open_, limit)
+        if total > limit:
             raise _Refused(
                 [*path, step],
-                f"its aliases expand to more than {MAX_NODES:,} values; "
+                f"its aliases expand to more than {MAX_ALIASED:,} values; "
                 "write the values out instead of nesting aliases",
             )
     open_.discard(id(node))
@@ -142,7 +156,7 @@ def load_yaml(text: str, filename: str) -> object:
         node = loader.get_single_node()
         if node is None:
             return None
-        _measure(node, [], {}, set())
+        _measure(node, [], {}, set(), _distinct(node) + MAX_ALIASED)
         return loader.construct_document(node)
     except _Refused as refused:
         raise ConfigError(filename, [(refused.key, refused.message)]) from None
