@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from exporter.validation import Checker, ConfigError, describe, load_yaml, not_one_of, shown
+from exporter.settings_yaml import load_yaml
+from exporter.validation import Checker, ConfigError, describe, not_one_of, shown
 
 # The `category` label's closed set of values.
 CATEGORIES: frozenset[str] = frozenset(

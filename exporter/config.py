@@ -17,7 +17,8 @@ from exporter.count.transactions import Settings as TransactionSettings
 from exporter.events import SIP_METHODS, Direction
 from exporter.formats import FORMATS, make_parser, read_encoding
 from exporter.formats.options import FormatOptions
-from exporter.validation import Checker, ConfigError, kind, load_yaml
+from exporter.settings_yaml import load_yaml
+from exporter.validation import Checker, ConfigError, kind
 
 EXEMPLAR_MODES = ("call_id", "hash", "off")
 # The hard limit of `top_peers.count`: each ranked peer is a series.

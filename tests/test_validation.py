@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from exporter.validation import MAX_DEPTH, Checker, ConfigError, load_yaml
+from exporter.settings_yaml import MAX_DEPTH, load_yaml
+from exporter.validation import Checker, ConfigError
 
 
 def refused(text: str) -> tuple[str, ...]:

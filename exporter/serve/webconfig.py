@@ -18,7 +18,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from exporter.validation import Checker, ConfigError, kind, load_yaml, not_one_of
+from exporter.settings_yaml import load_yaml
+from exporter.validation import Checker, ConfigError, kind, not_one_of
 
 # Client certificate policies this exporter can enforce (Python's TLS always verifies a
 # certificate it asks for).
