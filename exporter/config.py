@@ -210,11 +210,7 @@ def _read_source(check: Checker, where: str, item: object) -> SourceConfig | Non
     format_name = check.choice(f"{where}.format", item.get("format"), sorted(FORMATS), "sip")
     fmt = FORMATS[format_name]
     item = check.mapping(where, item, (*_SOURCE_KEYS, *fmt.keys))
-    name = check.text(f"{where}.name", item.get("name"))
-    if name is None:
-        check.fail(f"{where}.name", "required: the source's name, used as the `source` label")
-    elif not _NAME.match(name):
-        check.fail(f"{where}.name", f"{name!r}: use 1-64 letters, digits, '_', '-' or '.'")
+    name = _read_name(check, f"{where}.name", item.get("name"))
     paths = check.strings(f"{where}.paths", item.get("paths"))
     if not item.get("paths"):
         check.fail(f"{where}.paths", "required: one or more glob patterns of log files")
@@ -237,6 +233,16 @@ def _read_source(check: Checker, where: str, item: object) -> SourceConfig | Non
             f"{where}.transactions", item.get("transactions"), format_name == "sip"
         ),
     )
+
+
+def _read_name(check: Checker, key: str, value: object) -> str | None:
+    if value is None:
+        check.fail(key, "required: the source's name, used as the `source` label")
+        return None
+    name = check.text(key, value)
+    if name is not None and not _NAME.match(name):
+        check.fail(key, f"{name!r}: use 1-64 letters, digits, '_', '-' or '.'")
+    return name
 
 
 def _try_parser(check: Checker, key: str, options: FormatOptions) -> None:

@@ -134,11 +134,13 @@ class Checker:
                 self.fail(prefix + name, unknown_key(name, allowed))
         return section
 
-    def text(self, key: str, value: object, default: str | None = None) -> str | None:
-        """A non-empty string, as written."""
+    def text(
+        self, key: str, value: object, default: str | None = None, *, blank: bool = False
+    ) -> str | None:
+        """A non-empty string, as written; all blanks (a separator) only with `blank`."""
         if value is None:
             return default
-        if not isinstance(value, str) or not value.strip():
+        if not isinstance(value, str) or not (value if blank else value.strip()):
             self.fail(key, f"expected a non-empty string, got {kind(value)}")
             return default
         if "\0" in value:

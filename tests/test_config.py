@@ -231,3 +231,8 @@ def test_settings_that_pass_the_checks_but_break_the_parser_are_refused() -> Non
     with pytest.raises(ConfigError) as raised:
         parse_config("sources: [{name: a, paths: [x], format: wvp, encoding: latin-1}]", "c.yml")
     assert [key for key, _ in raised.value.problems] == ["sources[0].format"]
+
+
+def test_a_blank_is_a_key_value_separator() -> None:
+    config = parse_config("sources: [{name: k, paths: [x], format: kv, pair_separator: ' '}]", "c")
+    assert config.sources[0].format == KeyValueOptions(pair_separator=" ")

@@ -91,8 +91,9 @@ def read_kv(
 ) -> KeyValueOptions:
     return KeyValueOptions(
         encoding,
-        check.text(f"{where}.pair_separator", source.get("pair_separator"), ";") or ";",
-        check.text(f"{where}.value_separator", source.get("value_separator"), "=") or "=",
+        check.text(f"{where}.pair_separator", source.get("pair_separator"), ";", blank=True) or ";",
+        check.text(f"{where}.value_separator", source.get("value_separator"), "=", blank=True)
+        or "=",
         _read_fields(check, f"{where}.fields", source.get("fields")),
     )
 
