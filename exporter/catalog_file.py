@@ -136,7 +136,7 @@ def _check_profiles(draft: Draft, reader: _Reader, touched: set[str]) -> None:
     for name in sorted(touched):
         parent = draft.profiles[name]["extends"]
         if parent is not None and parent not in draft.profiles:
-            reader.fail(_join("profiles", name, "extends"), f"unknown profile {parent!r}")
+            reader.fail(_join("profiles", name, "extends"), _unknown_profile(parent, draft))
             continue
         seen = [name]
         while parent is not None and parent in draft.profiles and parent not in seen:
@@ -147,9 +147,13 @@ def _check_profiles(draft: Draft, reader: _Reader, touched: set[str]) -> None:
             reader.fail(_join("profiles", name, "extends"), f"profiles extend in a cycle: {cycle}")
 
 
+def _unknown_profile(name: str, draft: Draft) -> str:
+    return f"unknown profile {name!r}; use one of: {_listing(draft.profiles)}"
+
+
 def _check_default(draft: Draft, reader: _Reader) -> None:
     if draft.default_profile is not None and draft.default_profile not in draft.profiles:
-        reader.fail("default_profile", f"unknown profile {draft.default_profile!r}")
+        reader.fail("default_profile", _unknown_profile(draft.default_profile, draft))
 
 
 def _present(value: Mapping[object, object], name: str) -> bool:
@@ -168,7 +172,7 @@ def _merge_code(draft: Draft, reader: _Reader, code: str, value: object, builtin
         for name, spec in reader.section(raw, _join(path, "profiles")).items():
             where = _join(path, "profiles", name)
             if name not in draft.profiles:
-                reader.fail(where, f"unknown profile (known: {_listing(draft.profiles)})")
+                reader.fail(where, _unknown_profile(name, draft))
             overrides[name] = reader.fields(spec, where, _PROFILE_OVERRIDE_KEYS)
     entry = draft.codes.get(code)
     if entry is None:

@@ -492,8 +492,8 @@ def test_a_bad_user_catalog_lists_every_problem_with_its_key_path() -> None:
         "override 1: codes.486.colour: unknown key; allowed: category, engineer,"
         " origin, profiles, reason, reference, severity, user",
         "override 1: codes.486.category: 'bussy' is not one of: " + ", ".join(sorted(CATEGORIES)),
-        "override 1: codes.486.profiles.asterisk: unknown profile"
-        " (known: gb28181, gb28181-platform, rfc3261)",
+        "override 1: codes.486.profiles.asterisk: unknown profile 'asterisk';"
+        " use one of: gb28181, gb28181-platform, rfc3261",
         f"override 1: codes.10001.category: {new_code_needs}",
         f"override 1: codes.10001.severity: {new_code_needs}",
         f"override 1: codes.10001.user.en: {new_code_needs}",
@@ -521,11 +521,12 @@ def test_profile_problems_are_reported() -> None:
         "profiles": {"a": {"extends": "b"}, "b": {"extends": "a"}, "c": {"extends": "nope"}},
         "default_profile": "missing",
     }
+    known = "a, b, c, gb28181, gb28181-platform, rfc3261"
     assert problems_of(bad) == {
         "override 1: profiles.a.extends: profiles extend in a cycle: a -> b -> a",
         "override 1: profiles.b.extends: profiles extend in a cycle: b -> a -> b",
-        "override 1: profiles.c.extends: unknown profile 'nope'",
-        "override 1: default_profile: unknown profile 'missing'",
+        "override 1: profiles.c.extends: unknown profile 'nope'; use one of: " + known,
+        "override 1: default_profile: unknown profile 'missing'; use one of: " + known,
     }
 
 
