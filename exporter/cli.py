@@ -32,12 +32,13 @@ from exporter.detect.command import (
     run_recipes,
 )
 from exporter.explain import ExplainError, explain
-from exporter.formats.options import FORMAT_NAMES, SipOptions
+from exporter.formats import FORMATS, format_name
+from exporter.formats.options import SipOptions
 from exporter.ingest import once
 from exporter.restore import load_catalog
 from exporter.serve.exposition import Exposition
 from exporter.serve.families import View, families, info_rows
-from exporter.validation import ConfigError
+from exporter.validation import ConfigError, decode
 
 log = logging.getLogger("exporter")
 
@@ -132,7 +133,7 @@ def _source_flags(command: argparse.ArgumentParser, name: str) -> None:
         help="take format and settings from this config's source",
     )
     command.add_argument("--source", help="which source of --config.file (default: first)")
-    command.add_argument("--format", choices=sorted(FORMAT_NAMES), default=None)
+    command.add_argument("--format", choices=sorted(FORMATS), default=None)
     command.add_argument("--encoding", default="utf-8")
     command.add_argument("--profile", default=None, help="catalog profile of the codes")
     command.add_argument("--name", default=name, help=f"the source label (default {name})")
@@ -220,15 +221,20 @@ def _builtin() -> str:
 
 
 def _load(path: str) -> tuple[Config, Catalog]:
+    """The config and its catalog, checked as a start, `check-config` and a reload all
+    check them: every setting the exporter will use."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read config file {path}: {error}") from None
-    config = parse_config(text, path)
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read config file {path}: {error.strerror or error}") from None
+    config = parse_config(decode(data, path), path)
     try:
         catalog = load_catalog(config)
     except OSError as error:
-        raise ConfigError(path, [("catalog.file", f"cannot read it: {error}")]) from None
+        reason = error.strerror or error
+        raise ConfigError(path, [("catalog.file", f"cannot read it: {reason}")]) from None
+    except ConfigError as error:  # the catalog file is not UTF-8
+        raise ConfigError(path, [("catalog.file", line) for line in error.lines]) from None
     check_profiles(config, path, catalog.profiles)
     return config, catalog
 
@@ -242,10 +248,6 @@ def _blocks(path: str) -> Iterator[bytes]:
         raise UsageError(f"cannot read {path}: {reason}") from None
 
 
-def _format_name(source: SourceConfig) -> str:
-    return next(n for n, kind in FORMAT_NAMES.items() if isinstance(source.format, kind))
-
-
 def _replay(args: argparse.Namespace) -> int:
     config, catalog, source = _source_of(args)
     logs = (_blocks(path) for path in args.files)
@@ -255,7 +257,7 @@ def _replay(args: argparse.Namespace) -> int:
             # No silent zero: the exposition alone would look like a quiet log.
             print(
                 f"sip-log-exporter: {path}: no record read as format "
-                f"{_format_name(source)}; `sip-log-exporter detect {path}` shows "
+                f"{format_name(source.format)}; `sip-log-exporter detect {path}` shows "
                 "which format or recipe reads it",
                 file=sys.stderr,
             )
@@ -276,12 +278,12 @@ def _source_of(args: argparse.Namespace) -> tuple[Config, Catalog, SourceConfig]
     else:
         if args.source:
             raise UsageError("--source needs --config.file")
-        format_name = args.format or "sip"
+        chosen = args.format or "sip"
         text = (
-            f"sources: [{{name: {args.name!r}, paths: ['-'], format: {format_name}, "
+            f"sources: [{{name: {args.name!r}, paths: ['-'], format: {chosen}, "
             f"encoding: {args.encoding!r}}}]"
         )
-        if format_name == "regex":
+        if chosen == "regex":
             raise UsageError("the regex format needs its pattern from --config.file")
         config = parse_config(text, "(command line)")
         catalog = Catalog.from_yaml(_builtin())

@@ -8,25 +8,16 @@ never the file.
 
 from __future__ import annotations
 
-import codecs
-import difflib
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from exporter.events import SIP_METHODS, Direction
-from exporter.formats.options import (
-    FORMAT_NAMES,
-    FieldNames,
-    FormatOptions,
-    JsonOptions,
-    KeyValueOptions,
-    RegexOptions,
-    SipOptions,
-    WvpOptions,
-)
-from exporter.validation import Checker, ConfigError, kind, load_yaml
+from exporter.formats import FORMATS, make_parser, read_encoding
+from exporter.formats.options import FormatOptions
+from exporter.settings_yaml import load_yaml
+from exporter.validation import Checker, ConfigError, kind
 
 EXEMPLAR_MODES = ("call_id", "hash", "off")
 # The hard limit of `top_peers.count`: each ranked peer is a series.
@@ -97,115 +88,36 @@ _TOP_KEYS = {
     "checkpoint", "poll_interval", "max_line_bytes", "rotate_wait", "flush_after",
     "catalog", "precreate", "max_series_per_metric", "sources", "transactions", "top_peers",
 }  # fmt: skip
-_SOURCE_KEYS = {"name", "paths", "exclude", "format", "encoding", "profile", "start_at",
-                "poll_only", "transactions"}  # fmt: skip
-_FORMAT_KEYS: dict[str, set[str]] = {
-    "sip": {"require_wrapper", "syslog_escapes"},
-    "wvp": set(),
-    "kv": {"pair_separator", "value_separator", "fields"},
-    "json": {"fields"},
-    "regex": {"pattern"},
-}
-_FIELD_KEYS = {"code", "method", "direction", "reason", "call_id", "from", "to", "cseq", "branch"}
+_SOURCE_KEYS = ("name", "paths", "exclude", "format", "encoding", "profile", "start_at",
+                "poll_only", "transactions")  # fmt: skip
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-class _Checker(Checker):
-    """Reads this file's values, collecting problems so that all are reported at once."""
-
-    def keys(self, where: str, mapping: Mapping[str, Any], allowed: Collection[str]) -> None:
-        for key in mapping:
-            if key not in allowed:
-                near = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-                hint = f"; did you mean '{near[0]}'?" if near else ""
-                self.fail(
-                    f"{where}{key}", f"unknown key{hint} (allowed: {', '.join(sorted(allowed))})"
-                )
-
-    def mapping(self, key: str, value: object) -> Mapping[str, Any]:
-        if value is None:
-            return {}
-        if isinstance(value, dict):
-            return value
-        self.fail(key, f"expected a mapping of keys, got {kind(value)}")
-        return {}
-
-    def duration(self, key: str, value: object, default: float) -> float:
-        if value is None:
-            return default
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-            return float(value)
-        match = _DURATION.match(str(value).strip())
-        if match and float(match[1]) > 0:
-            return float(match[1]) * _UNITS[match[2]]
-        self.fail(key, f"{value!r} is not a duration; write it with a unit, like 500ms, 5s or 2m")
-        return default
-
-    def integer(self, key: str, value: object, default: int, minimum: int) -> int:
-        if value is None:
-            return default
-        if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
-            return value
-        self.fail(key, f"{value!r} is not a whole number of at least {minimum}")
-        return default
-
-    def string(self, key: str, value: object, default: str | None = None) -> str | None:
-        if value is None:
-            return default
-        if isinstance(value, str) and value:
-            return value
-        self.fail(key, f"expected a non-empty string, got {kind(value)}")
-        return default
-
-    def strings(self, key: str, value: object, default: tuple[str, ...] = ()) -> tuple[str, ...]:
-        if value is None:
-            return default
-        if isinstance(value, str):
-            value = [value]
-        if isinstance(value, list) and all(isinstance(v, (str, int)) for v in value):
-            return tuple(str(v) for v in value)
-        self.fail(key, f"expected a list of strings, got {kind(value)}")
-        return default
-
-    def choice(self, key: str, value: object, choices: Collection[str], default: str) -> str:
-        if value is None:
-            return default
-        if isinstance(value, str) and value in choices:
-            return value
-        self.fail(key, f"{value!r} is not one of: {', '.join(sorted(choices))}")
-        return default
 
 
 def parse_config(text: str, filename: str) -> Config:
     """Validate a config file's text; raise `ConfigError` listing every problem."""
     document = load_yaml(text, filename)
-    check = _Checker()
-    top = check.mapping("(top level)", document)
-    check.keys("", top, _TOP_KEYS)
+    check = Checker()
+    top = check.mapping("", document, _TOP_KEYS)
     config = _read_top(check, top)
     if check.problems:
         raise ConfigError(filename, check.problems)
     return config
 
 
-def _read_top(check: _Checker, top: Mapping[str, Any]) -> Config:
-    checkpoint = check.mapping("checkpoint", top.get("checkpoint"))
-    check.keys("checkpoint.", checkpoint, {"file", "interval"})
-    catalog = check.mapping("catalog", top.get("catalog"))
-    check.keys("catalog.", catalog, {"file", "default_profile"})
+def _read_top(check: Checker, top: Mapping[str, Any]) -> Config:
+    checkpoint = check.mapping("checkpoint", top.get("checkpoint"), ("file", "interval"))
+    catalog = check.mapping("catalog", top.get("catalog"), ("file", "default_profile"))
     sources = _read_sources(check, top.get("sources"))
     return Config(
         sources=sources,
-        checkpoint_file=check.string("checkpoint.file", checkpoint.get("file")),
+        checkpoint_file=check.text("checkpoint.file", checkpoint.get("file")),
         checkpoint_interval=check.duration("checkpoint.interval", checkpoint.get("interval"), 5.0),
         poll_interval=check.duration("poll_interval", top.get("poll_interval"), 1.0),
         max_line_bytes=check.integer("max_line_bytes", top.get("max_line_bytes"), 65536, 256),
         rotate_wait=check.duration("rotate_wait", top.get("rotate_wait"), 5.0),
         flush_after=check.duration("flush_after", top.get("flush_after"), 1.0),
-        catalog_file=check.string("catalog.file", catalog.get("file")),
-        default_profile=check.string("catalog.default_profile", catalog.get("default_profile")),
+        catalog_file=check.text("catalog.file", catalog.get("file")),
+        default_profile=check.text("catalog.default_profile", catalog.get("default_profile")),
         precreate=_read_precreate(check, top.get("precreate")),
         max_series_per_metric=check.integer(
             "max_series_per_metric", top.get("max_series_per_metric"), 10000, 10
@@ -215,12 +127,11 @@ def _read_top(check: _Checker, top: Mapping[str, Any]) -> Config:
     )
 
 
-def _read_transactions(check: _Checker, value: object) -> Transactions:
-    section = check.mapping("transactions", value)
-    check.keys(
-        "transactions.",
-        section,
-        {"timeout", "max_transactions", "max_sessions", "session_max_age", "exemplars"},
+def _read_transactions(check: Checker, value: object) -> Transactions:
+    section = check.mapping(
+        "transactions",
+        value,
+        ("timeout", "max_transactions", "max_sessions", "session_max_age", "exemplars"),
     )
     default = TransactionSettings()
     get = section.get
@@ -242,9 +153,8 @@ def _read_transactions(check: _Checker, value: object) -> Transactions:
     return Transactions(settings, exemplars)
 
 
-def _read_top_peers(check: _Checker, value: object) -> TopPeers:
-    section = check.mapping("top_peers", value)
-    check.keys("top_peers.", section, {"count", "window"})
+def _read_top_peers(check: Checker, value: object) -> TopPeers:
+    section = check.mapping("top_peers", value, ("count", "window"))
     default = TopPeers()
     count = check.integer("top_peers.count", section.get("count"), default.count, 0)
     if count > MAX_TOP_PEERS:
@@ -258,9 +168,8 @@ def _read_top_peers(check: _Checker, value: object) -> TopPeers:
     return TopPeers(count, window)
 
 
-def _read_precreate(check: _Checker, value: object) -> Precreate:
-    section = check.mapping("precreate", value)
-    check.keys("precreate.", section, {"codes", "methods", "directions"})
+def _read_precreate(check: Checker, value: object) -> Precreate:
+    section = check.mapping("precreate", value, ("codes", "methods", "directions"))
     default = Precreate()
     codes = check.strings("precreate.codes", section.get("codes"), default.codes)
     methods = check.strings("precreate.methods", section.get("methods"), default.methods)
@@ -280,7 +189,7 @@ def _read_precreate(check: _Checker, value: object) -> Precreate:
     return Precreate(codes, methods, directions)
 
 
-def _read_sources(check: _Checker, value: object) -> tuple[SourceConfig, ...]:
+def _read_sources(check: Checker, value: object) -> tuple[SourceConfig, ...]:
     if not isinstance(value, list) or not value:
         check.fail(
             "sources",
@@ -303,35 +212,28 @@ def _read_sources(check: _Checker, value: object) -> tuple[SourceConfig, ...]:
     return tuple(sources)
 
 
-def _read_source(check: _Checker, where: str, item: object) -> SourceConfig | None:
+def _read_source(check: Checker, where: str, item: object) -> SourceConfig | None:
     if not isinstance(item, dict):
         check.fail(where, f"expected a mapping with name, paths and format, got {kind(item)}")
         return None
-    format_name = check.choice(f"{where}.format", item.get("format"), FORMAT_NAMES, "sip")
-    check.keys(f"{where}.", item, _SOURCE_KEYS | _FORMAT_KEYS[format_name])
-    name = check.string(f"{where}.name", item.get("name"))
-    if name is None:
-        check.fail(f"{where}.name", "required: the source's name, used as the `source` label")
-    elif not _NAME.match(name):
-        check.fail(f"{where}.name", f"{name!r}: use 1-64 letters, digits, '_', '-' or '.'")
+    known = len(check.problems)
+    format_name = check.choice(f"{where}.format", item.get("format"), sorted(FORMATS), "sip")
+    fmt = FORMATS[format_name]
+    item = check.mapping(where, item, (*_SOURCE_KEYS, *fmt.keys))
+    name = _read_name(check, f"{where}.name", item.get("name"))
     paths = check.strings(f"{where}.paths", item.get("paths"))
-    if not paths:
+    if not item.get("paths"):
         check.fail(f"{where}.paths", "required: one or more glob patterns of log files")
-    encoding = check.string(f"{where}.encoding", item.get("encoding"), "utf-8") or "utf-8"
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        check.fail(
-            f"{where}.encoding",
-            f"{encoding!r} is not an encoding Python knows (utf-8, gbk, gb18030, …)",
-        )
-        encoding = "utf-8"
+    encoding = read_encoding(check, f"{where}.encoding", item.get("encoding"))
+    options: FormatOptions = fmt.read(check, where, encoding, item)
+    if len(check.problems) == known:
+        _try_parser(check, f"{where}.format", options)
     return SourceConfig(
         name=name or f"source{where}",
         paths=paths,
-        format=_read_format(check, where, format_name, encoding, item),
+        format=options,
         exclude=check.strings(f"{where}.exclude", item.get("exclude")),
-        profile=check.string(f"{where}.profile", item.get("profile")),
+        profile=check.text(f"{where}.profile", item.get("profile")),
         start_at=check.choice(
             f"{where}.start_at", item.get("start_at"), ("end", "beginning"), "end"
         ),
@@ -343,61 +245,23 @@ def _read_source(check: _Checker, where: str, item: object) -> SourceConfig | No
     )
 
 
-def _read_format(
-    check: _Checker, where: str, name: str, encoding: str, item: Mapping[str, Any]
-) -> FormatOptions:
-    readers: dict[str, Callable[[], FormatOptions]] = {
-        "sip": lambda: SipOptions(
-            encoding,
-            check.boolean(f"{where}.require_wrapper", item.get("require_wrapper"), False),
-            check.boolean(f"{where}.syslog_escapes", item.get("syslog_escapes"), False),
-        ),
-        "wvp": lambda: WvpOptions(encoding),
-        "kv": lambda: KeyValueOptions(
-            encoding,
-            _separator(check, f"{where}.pair_separator", item.get("pair_separator"), ";"),
-            _separator(check, f"{where}.value_separator", item.get("value_separator"), "="),
-            _read_fields(check, f"{where}.fields", item.get("fields")),
-        ),
-        "json": lambda: JsonOptions(
-            encoding, _read_fields(check, f"{where}.fields", item.get("fields"))
-        ),
-        "regex": lambda: _read_regex(check, where, encoding, item.get("pattern")),
-    }
-    return readers[name]()
+def _read_name(check: Checker, key: str, value: object) -> str | None:
+    if value is None:
+        check.fail(key, "required: the source's name, used as the `source` label")
+        return None
+    name = check.text(key, value)
+    if name is not None and not _NAME.match(name):
+        check.fail(key, f"{name!r}: use 1-64 letters, digits, '_', '-' or '.'")
+    return name
 
 
-def _separator(check: _Checker, key: str, value: object, default: str) -> str:
-    return check.string(key, value, default) or default
-
-
-def _read_fields(check: _Checker, key: str, value: object) -> FieldNames:
-    section = check.mapping(key, value)
-    check.keys(f"{key}.", section, _FIELD_KEYS)
-    names = {k: check.string(f"{key}.{k}", v) for k, v in section.items() if k in _FIELD_KEYS}
-    renamed = {
-        ("from_user" if k == "from" else "to_user" if k == "to" else k): v
-        for k, v in names.items()
-        if v
-    }
-    return FieldNames(**renamed)
-
-
-def _read_regex(check: _Checker, where: str, encoding: str, value: object) -> RegexOptions:
-    pattern = check.string(f"{where}.pattern", value)
-    if pattern is None:
-        check.fail(
-            f"{where}.pattern",
-            "required for format regex: a regular expression with "
-            "named groups such as (?P<code>\\d{3})",
-        )
-        return RegexOptions("(?P<code>x)^", encoding)
-    from exporter.formats.regex import check_pattern  # only configs that use it pay for it
-
-    problem = check_pattern(pattern)
-    if problem:
-        check.fail(f"{where}.pattern", problem)
-    return RegexOptions(pattern, encoding)
+def _try_parser(check: Checker, key: str, options: FormatOptions) -> None:
+    """Build the source's parser once, as the exporter will: settings that pass every
+    check above but still cannot be used are refused here, not when a file opens."""
+    try:
+        make_parser(options)
+    except ValueError as error:
+        check.fail(key, f"these settings cannot be used: {error}")
 
 
 def check_profiles(config: Config, filename: str, profiles: Collection[str]) -> None:

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from exporter.validation import ConfigError, load_yaml
+from exporter.settings_yaml import load_yaml
+from exporter.validation import ConfigError
 
 _KEYS = {"recipe", "program", "summary", "signature", "source", "cannot_see"}
 

@@ -21,6 +21,7 @@ from exporter.count.tally import Tally
 from exporter.data import builtin_catalog_text
 from exporter.ingest import checkpoint
 from exporter.ingest.follow import SavedFile
+from exporter.validation import decode
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def load_catalog(config: Config) -> Catalog:
     overrides = []
     if config.catalog_file:
         path = Path(config.catalog_file)
-        overrides.append((str(path), path.read_text(encoding="utf-8")))
+        overrides.append((str(path), decode(path.read_bytes(), str(path))))
     return Catalog.from_yaml(builtin_catalog_text(), *overrides)
 
 

@@ -22,8 +22,8 @@ from prometheus_client import ProcessCollector
 from prometheus_client.registry import CollectorRegistry
 
 from exporter.catalog import Catalog
-from exporter.config import Config, SourceConfig
-from exporter.formats.options import FORMAT_NAMES
+from exporter.config import Config
+from exporter.formats import format_name
 from exporter.ingest.watch import Waker
 from exporter.reader import Reader
 from exporter.serve.families import families, info_rows
@@ -162,7 +162,7 @@ class Service:
         return [
             SourceStatus(
                 s.name,
-                format_name(s),
+                format_name(s.format),
                 s.paths,
                 files.get(s.name, ()),
                 view.gauges[s.name],
@@ -171,7 +171,3 @@ class Service:
             for s in self._loaded.config.sources
             if s.name in view.gauges
         ]
-
-
-def format_name(source: SourceConfig) -> str:
-    return next(n for n, t in FORMAT_NAMES.items() if isinstance(source.format, t))

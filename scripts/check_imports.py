@@ -36,7 +36,18 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("formats", ("formats",)),
     (
         "vocabulary",
-        ("validation", "catalog", "data", "explain", "contract", "events", "recipes", ""),
+        (
+            "validation",
+            "settings_yaml",
+            "catalog",
+            "catalog_file",
+            "data",
+            "explain",
+            "contract",
+            "events",
+            "recipes",
+            "",
+        ),
     ),
 )
 
@@ -46,6 +57,8 @@ PURE = (
     "count",
     "config",
     "catalog",
+    "catalog_file",
+    "settings_yaml",
     "validation",
     "events",
     "contract",

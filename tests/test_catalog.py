@@ -489,11 +489,11 @@ def test_a_bad_user_catalog_lists_every_problem_with_its_key_path() -> None:
     }
     new_code_needs = "missing (required for a new code)"
     assert problems_of(bad) == {
-        "override 1: codes.486.colour: unknown key (expected one of category, engineer,"
-        " origin, profiles, reason, reference, severity, user)",
-        "override 1: codes.486.category: 'bussy' is not one of " + ", ".join(sorted(CATEGORIES)),
-        "override 1: codes.486.profiles.asterisk: unknown profile"
-        " (known: gb28181, gb28181-platform, rfc3261)",
+        "override 1: codes.486.colour: unknown key; allowed: category, engineer,"
+        " origin, profiles, reason, reference, severity, user",
+        "override 1: codes.486.category: 'bussy' is not one of: " + ", ".join(sorted(CATEGORIES)),
+        "override 1: codes.486.profiles.asterisk: unknown profile 'asterisk';"
+        " use one of: gb28181, gb28181-platform, rfc3261",
         f"override 1: codes.10001.category: {new_code_needs}",
         f"override 1: codes.10001.severity: {new_code_needs}",
         f"override 1: codes.10001.user.en: {new_code_needs}",
@@ -504,15 +504,15 @@ def test_a_bad_user_catalog_lists_every_problem_with_its_key_path() -> None:
 
 
 def test_a_user_catalog_that_is_not_a_mapping_is_rejected() -> None:
-    assert problems_of(["486"]) == {"override 1: document: expected a mapping, got list"}
+    assert problems_of(["486"]) == {"override 1: (top level): expected a mapping, got a list"}
 
 
 def test_wrong_types_are_reported_with_their_key_path() -> None:
     bad = {"codes": {"486": {"user": "忙", "severity": 3}}, "version": 2}
     assert problems_of(bad) == {
         "override 1: version: unsupported version 2 (expected 1)",
-        "override 1: codes.486.user: expected a mapping, got str",
-        "override 1: codes.486.severity: expected a non-empty string, got int",
+        "override 1: codes.486.user: expected a mapping, got a string",
+        "override 1: codes.486.severity: expected a non-empty string, got a number",
     }
 
 
@@ -521,11 +521,12 @@ def test_profile_problems_are_reported() -> None:
         "profiles": {"a": {"extends": "b"}, "b": {"extends": "a"}, "c": {"extends": "nope"}},
         "default_profile": "missing",
     }
+    known = "a, b, c, gb28181, gb28181-platform, rfc3261"
     assert problems_of(bad) == {
         "override 1: profiles.a.extends: profiles extend in a cycle: a -> b -> a",
         "override 1: profiles.b.extends: profiles extend in a cycle: b -> a -> b",
-        "override 1: profiles.c.extends: unknown profile 'nope'",
-        "override 1: default_profile: unknown profile 'missing'",
+        "override 1: profiles.c.extends: unknown profile 'nope'; use one of: " + known,
+        "override 1: default_profile: unknown profile 'missing'; use one of: " + known,
     }
 
 
@@ -535,8 +536,8 @@ def test_problems_in_several_documents_are_all_reported() -> None:
     problems = problems_of({"codes": {"503": {"severity": "bad"}}}, 7, base=base)
     assert problems == {
         "builtin catalog: codes.486.severity: missing",
-        "override 1: codes.503.severity: 'bad' is not one of critical, error, info, warning",
-        "override 2: document: expected a mapping, got int",
+        "override 1: codes.503.severity: 'bad' is not one of: critical, error, info, warning",
+        "override 2: (top level): expected a mapping, got a number",
     }
 
 

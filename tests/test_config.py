@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from exporter.catalog import Catalog, CatalogError
 from exporter.config import parse_config
+from exporter.data import builtin_catalog_text
 from exporter.formats.options import FieldNames, JsonOptions, KeyValueOptions, SipOptions
+from exporter.serve.webconfig import parse_web_config
 from exporter.validation import ConfigError
 from tests.support import REPO, run_cli
 
@@ -187,3 +190,55 @@ def test_running_without_a_config_says_what_to_do() -> None:
     result = run_cli()
     assert result.returncode == 2
     assert "--config.file" in result.stderr and "demo" in result.stderr
+
+
+def test_a_duration_without_a_unit_is_refused_with_the_fix() -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config("poll_interval: 2\nsources: [{name: a, paths: [x]}]", "c.yml")
+    assert raised.value.lines == (
+        "c.yml: poll_interval: 2 has no unit; write it with one, like 2s or 500ms",
+    )
+
+
+@pytest.mark.parametrize("value", ["0s", "721h", ".inf", "-.inf", ".nan", "-5s", "5 s", "true"])
+def test_a_duration_that_is_not_a_positive_finite_time_is_refused(value: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config(f"rotate_wait: {value}\nsources: [{{name: a, paths: [x]}}]", "c.yml")
+    assert [key for key, _ in raised.value.problems] == ["rotate_wait"]
+
+
+def test_an_unknown_key_reads_the_same_in_every_settings_file() -> None:
+    with pytest.raises(ConfigError) as config:
+        parse_config("poll_intervall: 1s\nsources: [{name: a, paths: [x]}]", "c.yml")
+    with pytest.raises(ConfigError) as web:
+        parse_web_config("basic_auth_user: {}", "web.yml")
+    with pytest.raises(CatalogError) as catalog:
+        Catalog.from_yaml(builtin_catalog_text(), ("cat.yml", "code: {}"))
+    found = [*config.value.lines, *web.value.lines, *catalog.value.problems]
+    assert [line.split(" (allowed: ")[0] for line in found] == [
+        "c.yml: poll_intervall: unknown key; did you mean 'poll_interval'?",
+        "web.yml: basic_auth_user: unknown key; did you mean 'basic_auth_users'?",
+        "cat.yml: code: unknown key; did you mean 'codes'?",
+    ]
+
+
+def test_a_source_encoding_must_be_a_text_encoding_that_keeps_ascii() -> None:
+    for encoding in ("rot13", "base64", "utf-16", "idna"):
+        with pytest.raises(ConfigError) as raised:
+            parse_config(f"sources: [{{name: a, paths: [x], encoding: {encoding}}}]", "c.yml")
+        assert [key for key, _ in raised.value.problems] == ["sources[0].encoding"]
+    for encoding in ("gbk", "gb18030", "utf-8"):
+        config = parse_config(f"sources: [{{name: a, paths: [x], encoding: {encoding}}}]", "c")
+        assert config.sources[0].format == SipOptions(encoding)
+
+
+def test_settings_that_pass_the_checks_but_break_the_parser_are_refused() -> None:
+    # wvp's anchor words (接收, 发送) have no form in latin-1.
+    with pytest.raises(ConfigError) as raised:
+        parse_config("sources: [{name: a, paths: [x], format: wvp, encoding: latin-1}]", "c.yml")
+    assert [key for key, _ in raised.value.problems] == ["sources[0].format"]
+
+
+def test_a_blank_is_a_key_value_separator() -> None:
+    config = parse_config("sources: [{name: k, paths: [x], format: kv, pair_separator: ' '}]", "c")
+    assert config.sources[0].format == KeyValueOptions(pair_separator=" ")

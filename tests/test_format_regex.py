@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exporter.events import Direction, Event, Kind
+from exporter.formats.common import check_pattern
 from exporter.formats.options import RegexOptions
-from exporter.formats.regex import RegexParser, check_pattern
+from exporter.formats.regex import RegexParser
 
 # Before the import, so that its checks fail with the values they compared.
 pytest.register_assert_rewrite("tests.formatcheck")

@@ -8,6 +8,7 @@ number and method, and how the user part of a SIP URI is read. Pure: no I/O.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Mapping
 
@@ -29,15 +30,24 @@ _URI_USER = re.compile(r"(?i:sips?|tel):([^@;>\s:,\"]+)(@)?")
 
 
 def check_encoding(encoding: str) -> str | None:
-    """What is wrong with `encoding` as a source encoding, or None when it is usable."""
+    """What is wrong with `encoding` as a source encoding, or None when it is usable: a
+    text codec (not rot13 or base64, which map bytes to bytes or text to text) that
+    decodes bytes and keeps ASCII as single, unchanged bytes."""
+    try:
+        is_text = codecs.lookup(encoding)._is_text_encoding
+    except LookupError:
+        return f"{encoding!r} is not an encoding Python knows"
+    if not is_text:
+        return f"{encoding!r} is not a text encoding"
     try:
         probe = _ASCII_PROBE.encode(encoding)
-    except LookupError:
-        return f"unknown encoding {encoding!r}"
-    except UnicodeError:
-        return f"encoding {encoding!r} cannot encode ASCII"
-    if probe != _ASCII_PROBE.encode("ascii"):
-        return f"encoding {encoding!r} is not ASCII-compatible (use utf-8, gbk or gb18030)"
+        back = probe.decode(encoding)
+        # Logs hold any bytes: a source's decoding replaces what it cannot read.
+        bytes(range(256)).decode(encoding, "replace")
+    except (UnicodeError, LookupError, TypeError):
+        return f"{encoding!r} is not an encoding that can decode any bytes"
+    if probe != _ASCII_PROBE.encode("ascii") or back != _ASCII_PROBE:
+        return f"{encoding!r} is not an encoding that keeps ASCII as is"
     return None
 
 
@@ -138,3 +148,45 @@ def event_from_fields(fields: Mapping[str, str]) -> Event | None:
         cseq=number,
         branch=fields.get("branch", "").strip(),
     )
+
+
+def check_pattern(pattern: str) -> str | None:
+    """What is wrong with a custom pattern, or None when it can be used."""
+    try:
+        names = re.compile(pattern).groupindex
+    except re.error as error:
+        return f"invalid regular expression: {error}"
+    if "code" not in names and "method" not in names:
+        return "the pattern needs a named group `code` or `method`, e.g. rs=(?P<code>\\d+)"
+    if _non_ascii_in_class(pattern):
+        return (
+            "non-ASCII characters cannot stand inside a character class [...] because "
+            "logs are matched as bytes; use an alternation such as (?:接收|发送)"
+        )
+    try:
+        re.compile(encode_pattern(pattern, "utf-8"))
+    except re.error as error:
+        # Text-only syntax such as \uXXXX escapes or the (?u) flag.
+        return f"the pattern cannot be used on bytes: {error}"
+    return None
+
+
+def _non_ascii_in_class(pattern: str) -> bool:
+    """Whether a non-ASCII character stands inside a character class."""
+    in_class = escaped = False
+    class_start = -1
+    for index, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+            if in_class and not char.isascii():
+                return True
+        elif char == "\\":
+            escaped = True
+        elif not in_class:
+            if char == "[":
+                in_class, class_start = True, index
+        elif not char.isascii():
+            return True
+        elif char == "]" and index > class_start + 1 and pattern[class_start + 1 : index] != "^":
+            in_class = False  # a `]` right after `[` or `[^` is a literal
+    return False

@@ -23,7 +23,12 @@ from collections.abc import Iterator
 
 from exporter.events import Event
 from exporter.formats.base import Parsed, complete_end
-from exporter.formats.common import encode_pattern, event_from_fields, require_encoding
+from exporter.formats.common import (
+    check_pattern,
+    encode_pattern,
+    event_from_fields,
+    require_encoding,
+)
 from exporter.formats.options import RegexOptions
 
 GROUPS = (
@@ -38,48 +43,6 @@ GROUPS = (
     "branch",
     "ts",
 )
-
-
-def check_pattern(pattern: str) -> str | None:
-    """What is wrong with a custom pattern, or None when it can be used."""
-    try:
-        names = re.compile(pattern).groupindex
-    except re.error as error:
-        return f"invalid regular expression: {error}"
-    if "code" not in names and "method" not in names:
-        return "the pattern needs a named group `code` or `method`, e.g. rs=(?P<code>\\d+)"
-    if _non_ascii_in_class(pattern):
-        return (
-            "non-ASCII characters cannot stand inside a character class [...] because "
-            "logs are matched as bytes; use an alternation such as (?:接收|发送)"
-        )
-    try:
-        re.compile(encode_pattern(pattern, "utf-8"))
-    except re.error as error:
-        # Text-only syntax such as \uXXXX escapes or the (?u) flag.
-        return f"the pattern cannot be used on bytes: {error}"
-    return None
-
-
-def _non_ascii_in_class(pattern: str) -> bool:
-    """Whether a non-ASCII character stands inside a character class."""
-    in_class = escaped = False
-    class_start = -1
-    for index, char in enumerate(pattern):
-        if escaped:
-            escaped = False
-            if in_class and not char.isascii():
-                return True
-        elif char == "\\":
-            escaped = True
-        elif not in_class:
-            if char == "[":
-                in_class, class_start = True, index
-        elif not char.isascii():
-            return True
-        elif char == "]" and index > class_start + 1 and pattern[class_start + 1 : index] != "^":
-            in_class = False  # a `]` right after `[` or `[^` is a literal
-    return False
 
 
 class RegexParser:

@@ -17,9 +17,9 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from exporter.validation import Checker, ConfigError, kind, load_yaml
+from exporter.settings_yaml import load_yaml
+from exporter.validation import Checker, ConfigError, kind, not_one_of
 
 # Client certificate policies this exporter can enforce (Python's TLS always verifies a
 # certificate it asks for).
@@ -42,13 +42,15 @@ _TLS_KEYS = (
     "min_version", "max_version", "prefer_server_cipher_suites",
 )  # fmt: skip
 _HTTP_KEYS = ("http2", "headers")
-_UNSUPPORTED = {
+_UNSUPPORTED_TOP = {
     "rate_limit": "not supported by this exporter; limit requests in front of it",
-    "tls_server_config.cert": "inline certificates are not supported; use cert_file",
-    "tls_server_config.key": "inline keys are not supported; use key_file",
-    "tls_server_config.client_ca": "inline CAs are not supported; use client_ca_file",
-    "tls_server_config.cipher_suites": "not supported: OpenSSL's default cipher suites apply",
-    "tls_server_config.curve_preferences": "not supported: OpenSSL's default curves apply",
+}
+_UNSUPPORTED_TLS = {
+    "cert": "inline certificates are not supported; use cert_file",
+    "key": "inline keys are not supported; use key_file",
+    "client_ca": "inline CAs are not supported; use client_ca_file",
+    "cipher_suites": "not supported: OpenSSL's default cipher suites apply",
+    "curve_preferences": "not supported: OpenSSL's default curves apply",
 }
 
 
@@ -74,54 +76,11 @@ class WebConfig:
     auth_excluded_paths: frozenset[str] = frozenset()
 
 
-class _Checker(Checker):
-    """Reads this file's values, collecting problems so that all are reported at once."""
-
-    def mapping(self, key: str, value: object, allowed: tuple[str, ...]) -> dict[str, Any]:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            self.fail(key, f"expected a mapping, got {kind(value)}")
-            return {}
-        prefix = f"{key}." if key else ""
-        for name in value:
-            where = f"{prefix}{name}"
-            if where in _UNSUPPORTED:
-                self.fail(where, _UNSUPPORTED[where])
-            elif allowed and name not in allowed:
-                self.fail(where, f"unknown key (allowed: {', '.join(allowed)})")
-        return {str(k): v for k, v in value.items()}
-
-    def text(self, key: str, value: object) -> str | None:
-        if value is None:
-            return None
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        self.fail(key, f"expected a non-empty string, got {kind(value)}")
-        return None
-
-    def texts(self, key: str, value: object) -> tuple[str, ...]:
-        if value is None:
-            return ()
-        if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
-            return tuple(value)
-        self.fail(key, f"expected a list of non-empty strings, got {kind(value)}")
-        return ()
-
-    def choice(self, key: str, value: object, choices: tuple[str, ...], default: str) -> str:
-        if value is None:
-            return default
-        if isinstance(value, str) and value in choices:
-            return value
-        self.fail(key, f"{value!r} is not one of: {', '.join(choices)}")
-        return default
-
-
 def parse_web_config(text: str, filename: str) -> WebConfig:
     """Validate a web config file's text; raise `ConfigError` listing every problem."""
     document = load_yaml(text, filename)
-    check = _Checker()
-    top = check.mapping("", document, _TOP_KEYS)
+    check = Checker()
+    top = check.mapping("", document, _TOP_KEYS, unsupported=_UNSUPPORTED_TOP)
     folder = os.path.dirname(filename)
     config = WebConfig(
         tls=_read_tls(check, top.get("tls_server_config"), folder),
@@ -134,15 +93,15 @@ def parse_web_config(text: str, filename: str) -> WebConfig:
     return config
 
 
-def _read_tls(check: _Checker, value: object, folder: str) -> TlsSettings | None:
-    section = check.mapping("tls_server_config", value, _TLS_KEYS)
+def _read_tls(check: Checker, value: object, folder: str) -> TlsSettings | None:
+    section = check.mapping("tls_server_config", value, _TLS_KEYS, unsupported=_UNSUPPORTED_TLS)
     if not any(section.get(k) for k in _TLS_KEYS if k != "prefer_server_cipher_suites"):
         return None  # like the toolkit: no TLS field set, plain HTTP
     key = "tls_server_config."
 
     def path(name: str) -> str | None:
         given = check.text(key + name, section.get(name))
-        return None if given is None else os.path.join(folder, given)
+        return None if given is None else os.path.join(folder, given.strip())
 
     cert_file, key_file, ca_file = path("cert_file"), path("key_file"), path("client_ca_file")
     for name, given in (("cert_file", cert_file), ("key_file", key_file)):
@@ -153,7 +112,7 @@ def _read_tls(check: _Checker, value: object, folder: str) -> TlsSettings | None
         check.fail(key + "client_ca_file", f"required with client_auth_type {auth}")
     if auth == "NoClientCert" and ca_file is not None:
         check.fail(key + "client_ca_file", "set without a client_auth_type that verifies clients")
-    sans = check.texts(key + "client_allowed_sans", section.get("client_allowed_sans"))
+    sans = check.strings(key + "client_allowed_sans", section.get("client_allowed_sans"))
     if sans and auth != "RequireAndVerifyClientCert":
         check.fail(key + "client_allowed_sans", "needs client_auth_type RequireAndVerifyClientCert")
     low = check.choice(key + "min_version", section.get("min_version"), TLS_VERSIONS, "TLS12")
@@ -174,7 +133,7 @@ def _read_tls(check: _Checker, value: object, folder: str) -> TlsSettings | None
     )
 
 
-def _read_client_auth(check: _Checker, value: object) -> str:
+def _read_client_auth(check: Checker, value: object) -> str:
     key = "tls_server_config.client_auth_type"
     if value in _UNVERIFIED_CLIENT_AUTH:
         check.fail(
@@ -187,9 +146,9 @@ def _read_client_auth(check: _Checker, value: object) -> str:
     return check.choice(key, value, CLIENT_AUTH_TYPES, "NoClientCert")
 
 
-def _read_users(check: _Checker, value: object) -> dict[str, str]:
+def _read_users(check: Checker, value: object) -> dict[str, str]:
     users: dict[str, str] = {}
-    for user, hashed in check.mapping("basic_auth_users", value, ()).items():
+    for user, hashed in check.mapping("basic_auth_users", value).items():
         key = f"basic_auth_users.{user}"
         if not user or ":" in user:
             check.fail(key, "a user name is not empty and has no ':' (basic auth cannot send it)")
@@ -204,7 +163,7 @@ def _read_users(check: _Checker, value: object) -> dict[str, str]:
     return users
 
 
-def _read_headers(check: _Checker, value: object) -> tuple[tuple[str, str], ...]:
+def _read_headers(check: Checker, value: object) -> tuple[tuple[str, str], ...]:
     section = check.mapping("http_server_config", value, _HTTP_KEYS)
     check.boolean("http_server_config.http2", section.get("http2"), True)  # HTTP/1.1 only
     headers = []
@@ -219,14 +178,14 @@ def _read_headers(check: _Checker, value: object) -> tuple[tuple[str, str], ...]
         if not isinstance(given, str) or "\n" in given or "\r" in given:
             check.fail(key, f"expected a one-line string, got {kind(given)}")
         elif HEADERS[name] and given not in HEADERS[name]:
-            check.fail(key, f"{given!r} is not one of: {', '.join(HEADERS[name])}")
+            check.fail(key, not_one_of(given, HEADERS[name]))
         else:
             headers.append((name, given))
     return tuple(headers)
 
 
-def _read_paths(check: _Checker, value: object) -> frozenset[str]:
-    paths = check.texts("auth_excluded_paths", value)
+def _read_paths(check: Checker, value: object) -> frozenset[str]:
+    paths = check.strings("auth_excluded_paths", value)
     for path in paths:
         if not path.startswith("/"):
             check.fail("auth_excluded_paths", f"{path!r} is not a path such as /-/healthy")
