@@ -17,7 +17,7 @@ from typing import Any
 from exporter.settings_yaml import load_yaml
 from exporter.validation import ConfigError
 
-_KEYS = {"recipe", "program", "summary", "signature", "source", "cannot_see"}
+_KEYS = {"recipe", "program", "summary", "signature", "specific", "source", "cannot_see"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,9 @@ class Recipe:
     source: Mapping[str, Any]
     cannot_see: str
     text: str
+    # For one build of a program that another recipe reads too: ranked before it where
+    # its signature is found.
+    specific: bool = False
 
 
 def parse_recipe(text: str, filename: str) -> Recipe:
@@ -53,6 +56,7 @@ def parse_recipe(text: str, filename: str) -> Recipe:
         source,
         str(document.get("cannot_see") or "").strip(),
         text,
+        document.get("specific") is True,
     )
 
 

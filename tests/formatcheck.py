@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from exporter.config import Config, parse_config
 from exporter.events import Event, Kind
 from exporter.formats.base import Parser
 from exporter.formats.timestamps import NO_DATE, NO_STAMP
@@ -34,6 +35,18 @@ UNDATED = {"sip-gosip.log": NO_STAMP, "sip-pjsua.log": NO_DATE}
 # Fixtures whose first records come before the first dated line: FreeSWITCH's siptrace
 # writes a time of day only and takes its date from the log lines around it.
 PARTLY_DATED = {"sip-freeswitch-1.10.log": NO_DATE}
+
+
+def config_for(name: str) -> Config:
+    """The config of one source with the settings expected.yaml gives for `name`."""
+    truth = EXPECTED[name]
+    source = {"name": "fixture", "paths": ["-"], "format": truth["format"]}
+    options = dict(truth.get("options") or {})
+    if "fields" in options:  # the config's names of the FieldNames fields
+        renamed = {"from_user": "from", "to_user": "to"}
+        options["fields"] = {renamed.get(k, k): v for k, v in options["fields"].items()}
+    source.update(options)
+    return parse_config(yaml.safe_dump({"sources": [source]}), name)
 
 
 def fixture_bytes(name: str) -> bytes:

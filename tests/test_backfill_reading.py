@@ -9,13 +9,12 @@ from datetime import UTC
 from pathlib import Path
 
 import pytest
-import yaml
 
 from exporter import contract
 from exporter.backfill.read import Outcome, read_logs
 from exporter.backfill.steps import StepCounts
 from exporter.catalog import Catalog
-from exporter.config import Config, parse_config
+from exporter.config import Config
 from exporter.count.account import replay
 from exporter.count.tally import Labels
 from exporter.data import builtin_catalog_text
@@ -26,21 +25,10 @@ from tests.support import FIXTURES
 # Before the import, as the format tests do, so that its checks keep their rewritten asserts.
 pytest.register_assert_rewrite("tests.formatcheck")
 
-from tests.formatcheck import EXPECTED, PARTLY_DATED, UNDATED  # noqa: E402
+from tests.formatcheck import EXPECTED, PARTLY_DATED, UNDATED, config_for  # noqa: E402
 
 CATALOG = Catalog.from_yaml(builtin_catalog_text())
 SETTINGS = TimeSettings(UTC, 2024)
-
-
-def config_for(name: str) -> Config:
-    truth = EXPECTED[name]
-    source = {"name": "fixture", "paths": ["-"], "format": truth["format"]}
-    options = dict(truth.get("options") or {})
-    if "fields" in options:  # the config's names of the FieldNames fields
-        renamed = {"from_user": "from", "to_user": "to"}
-        options["fields"] = {renamed.get(k, k): v for k, v in options["fields"].items()}
-    source.update(options)
-    return parse_config(yaml.safe_dump({"sources": [source]}), name)
 
 
 def totals(counts: StepCounts, metric: str) -> Counter[Labels]:

@@ -12,7 +12,7 @@ import yaml
 
 from exporter.config import parse_config
 from exporter.detect.command import builtin_recipes
-from exporter.detect.fit import detect
+from exporter.detect.fit import detect, source_for
 from exporter.formats import make_parser
 from exporter.recipes import Recipe
 from tests.support import FIXTURES, parse_samples, run_cli, value
@@ -24,6 +24,8 @@ from tests.formatcheck import EXPECTED, fixture_bytes, tally  # noqa: E402
 # The reading a person should be told to use for each fixture: a recipe where one is for
 # the program that wrote it, else the format with the settings the log needs.
 BEST = {
+    "asterisk-messages.log": "recipe asterisk-messages",
+    "freeswitch-nta.log": "recipe freeswitch-nta",
     "gateway.jsonl": "format json, fields from the log",
     "kamailio-acc.log": "recipe kamailio-acc",
     "kamailio-acc-variants.log": "recipe kamailio-acc",
@@ -42,9 +44,11 @@ BEST = {
     "sip-pm2-prefixed.log": "recipe wvp-sip-log",
     "sip-rsyslog.log": "recipe kamailio-rsyslog",
     "sip-sipp.log": "recipe sipp-trace-msg",
+    "sip-wvp-2023q1.log": "recipe wvp-sip-log-2023q1",
     "sip-wvp-2024.log": "recipe wvp-sip-log",
     "sip-wvp-springboot.log": "recipe wvp-debug-2021",
     "sip-wvp.log": "recipe wvp-sip-log",
+    "sipp-shortmsg.log": "recipe sipp-shortmsg",
     "sipp-uac-trace.log": "recipe sipp-trace-msg",
     "sipp-uas-trace.log": "recipe sipp-trace-msg",
     "wvp-oneline.log": "recipe wvp",
@@ -156,3 +160,17 @@ def test_recipes_lists_every_recipe_and_shows_one_whole() -> None:
 def test_an_unknown_recipe_name_lists_the_recipes_there_are() -> None:
     result = run_cli("recipes", "wvp-2030")
     assert result.returncode == 2 and "wvp-sip-log" in result.stderr
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_reading_detect_picks_counts_every_fixture_exactly(name: str) -> None:
+    """Code, method and direction of every record, as the ground truth has them, with the
+    source block detect prints: a recipe's settings count its program's logs exactly."""
+    report = detect(str(FIXTURES / name), RECIPES, 2024)
+    assert report.best is not None
+    source = source_for(report.best.candidate, report.encoding, ["x"])
+    parsed = make_parser(source.format).parse(fixture_bytes(name), final=True)
+    requests, responses = tally(parsed.events)
+    truth = EXPECTED[name]
+    assert dict(requests) == (truth.get("requests") or {})
+    assert dict(responses) == (truth.get("responses") or {})

@@ -19,7 +19,13 @@ from exporter.formats.timestamps import FileClock, TimeSettings
 # Before the import, so that its checks fail with the values they compared.
 pytest.register_assert_rewrite("tests.formatcheck")
 
-from tests.formatcheck import EXPECTED, PARTLY_DATED, UNDATED, fixture_bytes  # noqa: E402
+from tests.formatcheck import (  # noqa: E402
+    EXPECTED,
+    PARTLY_DATED,
+    UNDATED,
+    config_for,
+    fixture_bytes,
+)
 
 UTC_2024 = TimeSettings(zone=UTC, year=2024)
 MAX_LINE = 4096
@@ -45,7 +51,9 @@ def dated(parser: Parser, pieces: list[bytes]) -> tuple[list[Event], list[float 
 
 
 def sip_parser(name: str) -> SipParser:
-    return SipParser(SipOptions(**EXPECTED[name].get("options") or {}))
+    options = config_for(name).sources[0].format
+    assert isinstance(options, SipOptions)
+    return SipParser(options)
 
 
 def times_of(name: str, piece: int = 1 << 20) -> list[float | None]:

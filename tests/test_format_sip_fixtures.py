@@ -18,7 +18,7 @@ from tests.support import FIXTURES
 # Before the import, so that its checks fail with the values they compared.
 pytest.register_assert_rewrite("tests.formatcheck")
 
-from tests.formatcheck import EXPECTED, fixture_bytes, tally  # noqa: E402
+from tests.formatcheck import EXPECTED, config_for, fixture_bytes, tally  # noqa: E402
 
 # A physical line ends at LF; in an rsyslog fixture a message's lines end at #012 too.
 LINE_END = re.compile(rb"\r?\n|(?:#015)?#012")
@@ -27,7 +27,9 @@ SIP_FIXTURES = sorted(name for name, truth in EXPECTED.items() if truth["format"
 
 
 def options(name: str) -> SipOptions:
-    return SipOptions(**EXPECTED[name].get("options") or {})
+    found = config_for(name).sources[0].format
+    assert isinstance(found, SipOptions)
+    return found
 
 
 def read(name: str, piece: int) -> tuple[list[Event], int]:

@@ -38,6 +38,7 @@ _NEARLY = 0.8
 _EVIDENCE = re.compile(
     rb"SIP/2\.0[ \t]+[1-6]\d\d\b|\b[A-Z]{3,9}[ \t]+sips?:\S+[ \t]+SIP/2\.0"
     rb"|(?i:status|code|response|rs|reply|\xe5\x9b\x9e\xe5\xa4\x8d)[^\n]{0,12}?\b[1-6]\d\d\b"
+    rb"|\b(?:received|sent)[ \t]+[1-6]\d\d[ \t]"
 )
 _ENCODINGS = ("utf-8", "gbk", "gb18030")
 
@@ -83,9 +84,14 @@ class Fit:
         nearly as many (a recipe may rightly leave out a copy that a bare format counts),
         a recipe whose program's signature is in the log first."""
         known = self.records - self.directions[Direction.UNKNOWN.value]
+        recipe = self.candidate.recipe
+        # A recipe for one build of a program that another recipe reads too (wvp's
+        # early-2023 builds), first where its signature is found.
+        specific = self.signature and recipe is not None and recipe.specific
         return (
             int(self.covered >= _NEARLY * most),
             int(self.signature),
+            int(specific),
             self.covered,
             known,
             self.methods_known,

@@ -66,13 +66,20 @@ def _regex(options: o.RegexOptions) -> Parser:
 
 
 FORMATS: Mapping[str, Format[Any]] = {
-    "sip": Format(o.SipOptions, ("require_wrapper", "syslog_escapes"), o.read_sip, _sip),
+    "sip": Format(
+        o.SipOptions, ("require_wrapper", "syslog_escapes", "direction_words"), o.read_sip, _sip
+    ),
     "wvp": Format(o.WvpOptions, (), o.read_wvp, _wvp),
     "kv": Format(
-        o.KeyValueOptions, ("pair_separator", "value_separator", "fields"), o.read_kv, _kv
+        o.KeyValueOptions,
+        ("pair_separator", "value_separator", "fields", "direction_words"),
+        o.read_kv,
+        _kv,
     ),
-    "json": Format(o.JsonOptions, ("fields",), o.read_json, _json),
-    "regex": Format(o.RegexOptions, ("pattern",), o.read_regex, _regex),
+    "json": Format(o.JsonOptions, ("fields", "direction_words"), o.read_json, _json),
+    "regex": Format(
+        o.RegexOptions, ("pattern", "direction_words", "direction", "method"), o.read_regex, _regex
+    ),
 }
 _BY_OPTIONS = {row.options: name for name, row in FORMATS.items()}
 

@@ -53,13 +53,23 @@ def complete_end(data: bytes, final: bool) -> int:
     return data.rfind(b"\n") + 1
 
 
+# A source's own in and out words, lowered; and those of a source without any.
+OwnWords = tuple[frozenset[str], frozenset[str]]
+NO_WORDS: OwnWords = (frozenset(), frozenset())
 _IN_WORDS = frozenset({"in", "inbound", "incoming", "recv", "rcv", "received", "receive", "接收"})
 _OUT_WORDS = frozenset({"out", "outbound", "outgoing", "send", "sent", "snd", "transmit", "发送"})
 
 
-def direction_from_word(word: str) -> Direction:
-    """The direction a structured record's direction field names ("recv", "out", 发送 …)."""
+def direction_from_word(
+    word: str, own: tuple[frozenset[str], frozenset[str]] = NO_WORDS
+) -> Direction:
+    """The direction a structured record's direction field names ("recv", "out", 发送 …);
+    `own` holds a source's own in and out words (lowered), tried first."""
     folded = word.strip().lower()
+    if folded in own[0]:
+        return Direction.IN
+    if folded in own[1]:
+        return Direction.OUT
     if folded in _IN_WORDS:
         return Direction.IN
     if folded in _OUT_WORDS:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 
 from exporter.events import Event, Kind
-from exporter.formats.base import direction_from_word
+from exporter.formats.base import NO_WORDS, OwnWords, direction_from_word
 
 # Every byte pattern in the formats is ASCII apart from Chinese anchor words, so the source
 # encoding must keep ASCII as single, unchanged bytes (UTF-8, GBK, GB18030 do; UTF-16
@@ -118,7 +118,15 @@ def user_part(value: str) -> str:
     return bare.split("@", 1)[0]
 
 
-def event_from_fields(fields: Mapping[str, str]) -> Event | None:
+def own_words(incoming: tuple[str, ...], outgoing: tuple[str, ...]) -> OwnWords:
+    """A source's direction words (`DirectionWords`) as `direction_from_word` takes them."""
+    return (
+        frozenset(w.strip().lower() for w in incoming),
+        frozenset(w.strip().lower() for w in outgoing),
+    )
+
+
+def event_from_fields(fields: Mapping[str, str], own: OwnWords = NO_WORDS) -> Event | None:
     """The event of a record whose values were found by name (code, method, direction,
     reason, call_id, from, to, cseq, branch): a response when it has a code, else a
     request. A record without a method takes the one its CSeq value names; an ACK is a
@@ -138,7 +146,7 @@ def event_from_fields(fields: Mapping[str, str]) -> Event | None:
         code = ""
     return Event(
         Kind.RESPONSE if code else Kind.REQUEST,
-        direction=direction_from_word(fields.get("direction", "")),
+        direction=direction_from_word(fields.get("direction", ""), own),
         method=method,
         code=code,
         reason=fields.get("reason", "").strip(),

@@ -21,6 +21,7 @@ from exporter.formats.common import (
     code_text,
     cseq_parts,
     method_token,
+    own_words,
     require_encoding,
     user_part,
 )
@@ -35,6 +36,8 @@ class JsonParser:
     def __init__(self, options: JsonOptions) -> None:
         require_encoding(options.encoding)
         self._encoding = options.encoding
+        words = options.direction_words
+        self._own = own_words(words.incoming, words.outgoing)
         f = options.fields
         self._fields = {
             "code": f.code,
@@ -98,7 +101,7 @@ class JsonParser:
         method = method_token(method_value) if isinstance(method_value, str) else ""
         return Event(
             Kind.REQUEST if code_value is None else Kind.RESPONSE,
-            direction=direction_from_word(word) if word else Direction.UNKNOWN,
+            direction=direction_from_word(word, self._own) if word else Direction.UNKNOWN,
             method=method or cseq_method,
             code=code,
             reason=self._text(record, "reason").strip(),

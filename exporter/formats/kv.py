@@ -20,7 +20,7 @@ import re
 
 from exporter.events import Event
 from exporter.formats.base import Parsed, complete_end
-from exporter.formats.common import event_from_fields, require_encoding
+from exporter.formats.common import event_from_fields, own_words, require_encoding
 from exporter.formats.options import KeyValueOptions
 
 # Before a key there is a line start, horizontal space or the pair separator.
@@ -69,6 +69,8 @@ class KeyValueParser:
             )
         }
         self._wanted = {key: name for name, key in self._keys.items()}
+        words = options.direction_words
+        self._own = own_words(words.incoming, words.outgoing)
         # Candidates only: lines where a code or method key is followed by the value
         # separator. The key's left edge and the full line are checked in Python, on these
         # lines alone, so the engine's fast scan does the work for every other line.
@@ -123,5 +125,6 @@ class KeyValueParser:
     def _event(self, fields: dict[str, bytes]) -> Event | None:
         """The event of a record line, or None when its code is not an integer."""
         return event_from_fields(
-            {name: raw.decode(self._encoding, "replace") for name, raw in fields.items()}
+            {name: raw.decode(self._encoding, "replace") for name, raw in fields.items()},
+            self._own,
         )

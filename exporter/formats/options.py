@@ -29,6 +29,16 @@ class FieldNames:
 
 
 @dataclass(frozen=True, slots=True)
+class DirectionWords:
+    """A source's own words for the two directions (`direction_words: {in: […], out: […]}`),
+    tried before the built-in ones: words a program uses that no other does (SIPp's `R` and
+    `S`), or the two built-in words swapped for a build that wrote them the wrong way round."""
+
+    incoming: tuple[str, ...] = ()
+    outgoing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class SipOptions:
     """SIP message dumps. `require_wrapper`: count only messages right after a line
     that names a direction (wvp's 接收/发送 lines), because some loggers print the same
@@ -37,6 +47,7 @@ class SipOptions:
     encoding: str = "utf-8"
     require_wrapper: bool = False
     syslog_escapes: bool = False
+    direction_words: DirectionWords = field(default_factory=DirectionWords)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,22 +61,29 @@ class KeyValueOptions:
     pair_separator: str = ";"
     value_separator: str = "="
     fields: FieldNames = field(default_factory=FieldNames)
+    direction_words: DirectionWords = field(default_factory=DirectionWords)
 
 
 @dataclass(frozen=True, slots=True)
 class JsonOptions:
     encoding: str = "utf-8"
     fields: FieldNames = field(default_factory=FieldNames)
+    direction_words: DirectionWords = field(default_factory=DirectionWords)
 
 
 @dataclass(frozen=True, slots=True)
 class RegexOptions:
     """A custom regular expression (Python syntax) with named groups among `code`,
     `method`, `direction`, `reason`, `call_id`, `from`, `to`, `cseq`, `branch`, `ts`;
-    matched per line."""
+    matched per line. `direction` and `method` are what a record whose pattern has no such
+    group (or an empty one) stands for: a log whose one-liners say "back from" holds only
+    received responses."""
 
     pattern: str
     encoding: str = "utf-8"
+    direction_words: DirectionWords = field(default_factory=DirectionWords)
+    direction: str = ""
+    method: str = ""
 
 
 FormatOptions = SipOptions | WvpOptions | KeyValueOptions | JsonOptions | RegexOptions
@@ -80,7 +98,22 @@ def read_sip(check: Checker, where: str, encoding: str, source: Mapping[str, Any
         encoding,
         check.boolean(f"{where}.require_wrapper", source.get("require_wrapper"), False),
         check.boolean(f"{where}.syslog_escapes", source.get("syslog_escapes"), False),
+        read_direction_words(check, where, source),
     )
+
+
+def read_direction_words(check: Checker, where: str, source: Mapping[str, Any]) -> DirectionWords:
+    """`direction_words: {in: [...], out: [...]}`: each a list of words or phrases."""
+    key = f"{where}.direction_words"
+    section = check.mapping(key, source.get("direction_words"), ("in", "out"))
+    words = DirectionWords(
+        check.strings(f"{key}.in", section.get("in")),
+        check.strings(f"{key}.out", section.get("out")),
+    )
+    both = set(words.incoming) & set(words.outgoing)
+    if both:
+        check.fail(key, f"{sorted(both)[0]!r} is both an in and an out word; keep it in one")
+    return words
 
 
 def read_wvp(check: Checker, where: str, encoding: str, source: Mapping[str, Any]) -> WvpOptions:
@@ -96,11 +129,16 @@ def read_kv(
         check.text(f"{where}.value_separator", source.get("value_separator"), "=", blank=True)
         or "=",
         _read_fields(check, f"{where}.fields", source.get("fields")),
+        read_direction_words(check, where, source),
     )
 
 
 def read_json(check: Checker, where: str, encoding: str, source: Mapping[str, Any]) -> JsonOptions:
-    return JsonOptions(encoding, _read_fields(check, f"{where}.fields", source.get("fields")))
+    return JsonOptions(
+        encoding,
+        _read_fields(check, f"{where}.fields", source.get("fields")),
+        read_direction_words(check, where, source),
+    )
 
 
 def read_regex(
@@ -119,7 +157,21 @@ def read_regex(
     if problem:
         check.fail(f"{where}.pattern", problem)
         return RegexOptions(_NEVER, encoding)
-    return RegexOptions(pattern, encoding)
+    return RegexOptions(
+        pattern,
+        encoding,
+        read_direction_words(check, where, source),
+        check.choice(f"{where}.direction", source.get("direction"), ("in", "out", "unknown"), ""),
+        _read_method(check, f"{where}.method", source.get("method")),
+    )
+
+
+def _read_method(check: Checker, key: str, value: object) -> str:
+    method = check.text(key, value, "") or ""
+    if method and not method.isalpha():
+        check.fail(key, f"{method!r} is not a SIP method; write it like INVITE or REGISTER")
+        return ""
+    return method.upper()
 
 
 def _read_fields(check: Checker, key: str, value: object) -> FieldNames:

@@ -27,6 +27,7 @@ from exporter.formats.common import (
     check_pattern,
     encode_pattern,
     event_from_fields,
+    own_words,
     require_encoding,
 )
 from exporter.formats.options import RegexOptions
@@ -63,6 +64,14 @@ class RegexParser:
                 f"the pattern cannot be used with encoding {options.encoding!r}: {error}"
             ) from error
         self._groups = frozenset(GROUPS) & set(self._regex.groupindex)
+        words = options.direction_words
+        self._own = own_words(words.incoming, words.outgoing)
+        # What a record stands for where the pattern has no such group, or it is empty.
+        self._defaults = {
+            name: value
+            for name, value in (("direction", options.direction), ("method", options.method))
+            if value
+        }
 
     def parse(self, data: bytes, *, final: bool) -> Parsed:
         end = complete_end(data, final)
@@ -74,7 +83,7 @@ class RegexParser:
             if "code" not in fields and "method" not in fields:
                 ignored += 1
                 continue
-            event = event_from_fields(fields)
+            event = event_from_fields(self._defaults | fields, self._own)
             if event is None:
                 malformed += 1
             else:

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
 
 from exporter.events import SIP_METHODS, Direction, Event, Kind
 from exporter.formats import escapes, prefixes
 from exporter.formats.base import Parsed
+from exporter.formats.directions import Words
 from exporter.formats.options import SipOptions
 
 # How far before a start line its wrapper may stand (Kamailio's sipdump puts `tag: rcv`
@@ -123,79 +123,6 @@ _FILLER = re.compile(
 )
 # How a filler line can start: with its own first byte, or with a prefix ending in "|".
 _FILLER_FIRST = frozenset(b" \t\r\n-=~|*#_.+ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-_ARROW = re.compile(rb"<-{2,}|-{2,}>")
-# pjsip writes `.RX 512 bytes Response msg …` and `.TX …`; belle-sip `message received
-# from` and `sending`; sofia-sip (FreeSWITCH, drachtio) `recv` and `send`; Asterisk's
-# chan_sip `<--- SIP read from UDP:… --->`, `Transmitting` and `Retransmitting #1`.
-_ENGLISH_IN = (
-    "received", "receive", "recv", "rcv", "rx", "read", "readfrom", "incoming", "inbound"
-)  # fmt: skip
-# Not "transmit": wvp logs from its Java package `gb28181.transmit` whatever the direction.
-_ENGLISH_OUT = (
-    "sent", "send", "sending", "snd", "tx", "transmitting", "retransmitting", "writeto",
-    "outgoing", "outbound",
-)  # fmt: skip
-# wvp's 接收 (received) and 发送 (sent); 收到 (got) in its 2022 `收到请求：`/`收到响应：` dumps.
-_CHINESE_IN = ("接收", "收到")
-_CHINESE_OUT = ("发送",)
-# JAIN-SIP logs every response it receives a second time ("before processing"), which wvp
-# wraps with a short arrow (`接收：来自->`, `发送： 目标->`) where the first has `--->`: a
-# copy, never a message of its own.
-_COPY_MARKS = ("来自->", "目标->")
-# A byte that continues a word: an English direction word counts only as a whole word.
-_WORD_BYTE = rb"[_0-9a-z\x80-\xff]"
-
-
-@dataclass(frozen=True, slots=True)
-class _Words:
-    """The direction words of one encoding, prepared once per source.
-
-    The word nearest before the end of a span is the first one in the span reversed, so
-    one forward search over the reversed, ASCII-lowered span finds it: the search skips
-    to the bytes that end a word (a C loop over a byte set) and stops at the wrapper's
-    word, which loggers put near the start line. Every word is spelled backwards in the
-    pattern, English words with their whole-word tests (no word byte on either side).
-    """
-
-    reversed_words: re.Pattern[bytes]
-    copy_marks: tuple[bytes, ...]
-
-    @classmethod
-    def for_encoding(cls, encoding: str) -> _Words:
-        def backwards(words: tuple[str, ...], whole: bool, mark: bytes) -> list[bytes]:
-            spelled = []
-            for word in words:
-                raw = word.encode(encoding).lower()
-                test = rb"(?<!%s.{%d})(?!%s)" % (_WORD_BYTE, len(raw), _WORD_BYTE)
-                spelled.append(re.escape(raw[::-1]) + (test if whole else b"") + mark)
-            return spelled
-
-        # Incoming words end in an empty group, so `lastindex` tells the two apart. Every
-        # alternative starts with a literal byte, which lets the search skip ahead.
-        incoming = backwards(_ENGLISH_IN, True, b"()") + backwards(_CHINESE_IN, False, b"()")
-        outgoing = backwards(_ENGLISH_OUT, True, b"") + backwards(_CHINESE_OUT, False, b"")
-        marks = tuple(mark.encode(encoding) for mark in _COPY_MARKS)
-        return cls(re.compile(b"|".join(incoming + outgoing), re.DOTALL), marks)
-
-    def is_copy(self, data: bytes, start: int, end: int) -> bool:
-        """Whether data[start:end], a message's wrapper, marks it as a logged copy."""
-        return any(data.find(mark, start, end) >= 0 for mark in self.copy_marks)
-
-    def direction(self, data: bytes, start: int, end: int) -> Direction | None:
-        """The direction named nearest before `end` in data[start:end], if any."""
-        found = self.reversed_words.search(data[start:end].lower()[::-1])
-        if found is None:
-            return _arrow_direction(data, start, end)
-        return Direction.IN if found.lastindex else Direction.OUT
-
-
-def _arrow_direction(data: bytes, start: int, end: int) -> Direction | None:
-    arrows = {m.group()[0:1] for m in _ARROW.finditer(data, start, end)}
-    if arrows == {b"<"}:
-        return Direction.IN
-    if arrows == {b"-"}:
-        return Direction.OUT
-    return None
 
 
 class SipParser:
@@ -205,7 +132,7 @@ class SipParser:
         self._encoding = options.encoding
         self._require_wrapper = options.require_wrapper
         self._syslog_escapes = options.syslog_escapes
-        self._words = _Words.for_encoding(options.encoding)
+        self._words = Words.for_source(options.encoding, options.direction_words)
 
     def parse(self, data: bytes, *, final: bool) -> Parsed:
         end = len(data) if final else data.rfind(b"\n") + 1

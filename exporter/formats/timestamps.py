@@ -3,7 +3,8 @@
 Owns the time stamp formats of the logs the exporter reads and how each becomes Unix
 seconds: `2024-01-08 11:35:49.501` (logback, Spring Boot, FreeSWITCH's dated lines, SIPp),
 ISO 8601 with or without a zone (`2024-01-08T11:35:49.501+08:00`, `…Z`, Asterisk's
-`[2023-09-01 23:19:35.558-0400]`), syslog's yearless `Nov  6 10:23:55` (also Asterisk's
+`[2023-09-01 23:19:35.558-0400]`; SIPp's shortmessages put a tab between date and
+time), syslog's yearless `Nov  6 10:23:55` (also Asterisk's
 default `[May  2 10:00:00]`), Kamailio
 sipdump's epoch `time: 1695111111.123`, and FreeSWITCH siptrace's time of day only
 (`send 414 bytes to … at 17:28:37.346923:`) and pjsip's line-leading
@@ -33,7 +34,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 _PREFIX_BYTES = 64
 
 _DATE_TIME = (
-    rb"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})[T ](?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})"
+    rb"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})[T \t](?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})"
     rb"(?:[.,](?P<f>\d{1,9}))?(?:[ ]?(?P<z>Z|[+-]\d{2}:?\d{2})(?![\d:]))?"
 )
 _SYSLOG = (
