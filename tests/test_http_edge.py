@@ -194,8 +194,9 @@ def test_http_1_0_clients_get_their_answer_and_the_connection_closed(exporter: E
 
 
 class Slowloris:
-    """`count` connections that each send a request head a byte at a time, or nothing,
-    and are opened again whenever the server closes them."""
+    """`count` connections that each send a request head a byte at a time (seven in
+    eight: more than the connection cap) or nothing at all, and are opened again whenever
+    the server closes them."""
 
     def __init__(self, port: int, count: int) -> None:
         self.port = port
@@ -207,9 +208,13 @@ class Slowloris:
     def _open(self, n: int) -> socket.socket:
         connection = socket.create_connection(("127.0.0.1", self.port), timeout=5)
         connection.setblocking(False)
-        if n % 2:
+        if self.slow(n):
             connection.send(b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ")
         return connection
+
+    @staticmethod
+    def slow(n: int) -> bool:
+        return n % 8 != 0
 
     def _trickle(self) -> None:
         while not self.stop.wait(0.5):
@@ -223,7 +228,7 @@ class Slowloris:
                     connection.close()
                     self.sockets[n] = self._open(n)
                     continue
-                if n % 2:
+                if self.slow(n):
                     with contextlib.suppress(OSError):  # closed: opened again next round
                         connection.send(b"a")
 

@@ -49,14 +49,16 @@ _ERROR_LOG_INTERVAL = 60.0
 
 class _Connection:
     """One connection's place in the server: a duplicate of its socket, by which it can
-    be cut from another thread at any time, and since when it waits for a request head
-    (None: busy answering)."""
+    be cut from another thread at any time, and since when its thread waits for a
+    handshake or a request head. None: busy answering, or its thread has not run yet (a
+    scrape's head may be there already: under a flood of new connections, it is not
+    pushed out before its thread has had the chance to read it)."""
 
     __slots__ = ("cut", "evicted", "waiting_since")
 
     def __init__(self, cut: socket.socket) -> None:
         self.cut = cut
-        self.waiting_since: float | None = time.monotonic()
+        self.waiting_since: float | None = None
         self.evicted = False
 
 
@@ -123,6 +125,7 @@ class Server(ThreadingHTTPServer):
         if not self.guard.tls:
             super().finish_request(request, client_address)
             return
+        self.waiting(time.monotonic())
         secure = accept_tls(request, self.guard, HEAD_TIMEOUT)  # on this connection's thread
         if secure is not None:
             try:
@@ -206,26 +209,26 @@ class LimitedHandler(BaseHTTPRequestHandler):
         self.rfile = _HeadReader(self.connection)
 
     def handle_one_request(self) -> None:
-        if self._requests:  # the next request on a kept-alive connection
-            self.server.waiting(time.monotonic())
-            if not self.rfile.next_request(KEEPALIVE_TIMEOUT):
-                self.close_connection = True
-                return
+        self.server.waiting(time.monotonic())
+        # A kept-alive connection first waits, longer, for its next request to begin.
+        if self._requests and not self.rfile.next_request(KEEPALIVE_TIMEOUT):
+            self.close_connection = True
+            return
         self._requests += 1
         self.rfile.start()
         super().handle_one_request()
 
     def parse_request(self) -> bool:
         """The request line and headers within their limits; no body."""
-        self.server.waiting(None)
         if self.rfile.exceeded:  # the request line alone is over the limit
             self.requestline = self.command = ""
             self.request_version = self.default_request_version
             self.close_connection = True
             self.send_error(414)
             return False
-        if not super().parse_request():
+        if not super().parse_request():  # reads the headers
             return False
+        self.server.waiting(None)  # the head is in: busy answering from here on
         self.connection.settimeout(IO_TIMEOUT)
         if self.rfile.exceeded:
             self.close_connection = True
