@@ -90,9 +90,14 @@ class Server(ThreadingHTTPServer):
                 return
             connection = _Connection(request.dup())
             self._connections.append(connection)
-        threading.Thread(
+        thread = threading.Thread(
             target=self._serve, args=(request, client_address, connection), daemon=True
-        ).start()
+        )
+        try:
+            thread.start()
+        except RuntimeError:  # no thread to be had now: as if every connection were busy
+            self._forget(connection)
+            self.shutdown_request(request)
 
     def _evict_longest_waiting(self) -> bool:
         waiting = [c for c in self._connections if c.waiting_since is not None and not c.evicted]
@@ -112,9 +117,12 @@ class Server(ThreadingHTTPServer):
             self.handle_error(request, client_address)
         finally:
             self.shutdown_request(request)
-            with self._lock:
-                self._connections.remove(connection)
-            connection.cut.close()
+            self._forget(connection)
+
+    def _forget(self, connection: _Connection) -> None:
+        with self._lock:
+            self._connections.remove(connection)
+        connection.cut.close()
 
     def waiting(self, since: float | None) -> None:
         """The calling connection waits for a request head (since then), or is busy."""
