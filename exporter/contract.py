@@ -124,6 +124,20 @@ LAST_RECORD = Metric(
     ("source",),
     "Unix time at which the source's last record was read (0: none yet).",
 )
+# Only with --web.config.file.
+WEB_CONFIG_RELOAD_OK = Metric(
+    "sip_exporter_web_config_last_reload_successful",
+    "gauge",
+    (),
+    "Whether the web config file (and the TLS files it names) as it is now is in force "
+    "(1), or is unusable and the last valid one is kept (0).",
+)
+WEB_CONFIG_RELOAD_TIME = Metric(
+    "sip_exporter_web_config_last_reload_success_timestamp_seconds",
+    "gauge",
+    (),
+    "Unix time at which the web config in force was applied.",
+)
 
 RESPONSE_DURATION = Metric(
     "sip_response_duration_seconds",
@@ -248,4 +262,6 @@ ALL = (
     BUILD_INFO,
     *COUNTERS[5:],
     *GAUGES,
+    WEB_CONFIG_RELOAD_OK,
+    WEB_CONFIG_RELOAD_TIME,
 )

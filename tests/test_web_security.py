@@ -10,6 +10,7 @@ import ssl
 import subprocess
 import time
 import urllib.error
+import urllib.request
 from pathlib import Path
 
 import bcrypt
@@ -22,6 +23,7 @@ from tests.support import (
     REPO,
     Exporter,
     basic_auth,
+    parse_samples,
     query,
     run_cli,
     running_exporter,
@@ -251,22 +253,31 @@ def test_headers_from_the_web_config_are_on_every_response(setup: Setup) -> None
             assert answer["Content-Security-Policy"] == "default-src 'none'", path
 
 
-def test_a_changed_web_config_applies_from_the_next_request(setup: Setup) -> None:
+def test_a_changed_web_config_applies_once_settled_and_a_broken_one_changes_nothing(
+    setup: Setup,
+) -> None:
     setup.web.write_text(f"basic_auth_users: {{alice: '{hashed('one')}'}}\n")
     with running_exporter(
         setup.config, f"--web.config.file={setup.web}", headers=basic_auth("alice", "one")
     ) as exporter:
         assert exporter.get("/metrics")[0] == 200
         setup.web.write_text(f"basic_auth_users: {{alice: '{hashed('two')}'}}\n")
+        two = basic_auth("alice", "two")
+        wait_until(lambda: exporter.request("GET", "/metrics", two)[0] == 200, what="two")
         assert exporter.get("/metrics")[0] == 401
-        assert exporter.request("GET", "/metrics", basic_auth("alice", "two"))[0] == 200
-        # Broken while running: the door closes (500), the exporter keeps running, and
-        # opens again once the file is fixed.
+        # Broken while running: the last valid config stays in force, the exporter keeps
+        # running, and a fixed file applies again.
         setup.web.write_text("basic_auth_users: [\n")
-        assert exporter.request("GET", "/metrics", basic_auth("alice", "two"))[0] == 500
+
+        def kept_and_logged() -> bool:
+            assert exporter.request("GET", "/metrics", two)[0] == 200
+            return "web config unusable" in exporter.output()
+
+        wait_until(kept_and_logged, what="the error logged")
+        assert exporter.request("GET", "/metrics", {"Authorization": ""})[0] == 401
         setup.web.write_text(f"basic_auth_users: {{alice: '{hashed('three')}'}}\n")
-        assert exporter.request("GET", "/metrics", basic_auth("alice", "three"))[0] == 200
-    assert "web config unusable" in exporter.output()
+        three = basic_auth("alice", "three")
+        wait_until(lambda: exporter.request("GET", "/metrics", three)[0] == 200, what="three")
 
 
 def test_a_renewed_certificate_is_served_from_the_next_connection(setup: Setup) -> None:
@@ -400,6 +411,17 @@ def test_prometheus_scrapes_through_mutual_tls_and_basic_auth(setup: Setup) -> N
                 what="Prometheus to scrape the 503 over mutual TLS and basic auth",
             )
             assert query(url, 'up{job="sip-log-exporter"}') == [1.0]
+            # Keep-alive: one connection, and one TLS handshake, carries the scrapes.
+            scrapes = 'count_over_time(up{job="sip-log-exporter"}[5m])'
+            wait_until(lambda: (query(url, scrapes) or [0])[0] >= 5, what="five scrapes")
+            assert dialed(url, "sip-log-exporter") <= 2
+
+
+def dialed(url: str, job: str) -> float:
+    """Connections Prometheus has opened for a scrape job, from its own metrics."""
+    with urllib.request.urlopen(f"{url}/metrics", timeout=5) as answer:
+        samples = parse_samples(answer.read().decode())
+    return value(samples, "net_conntrack_dialer_conn_established_total", dialer_name=job)
 
 
 def scrape_config(setup: Setup, password: Path, port: int) -> Path:

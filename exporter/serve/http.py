@@ -1,37 +1,28 @@
 """The HTTP side: `/metrics`, the landing page and the health endpoints, behind the web
 config's TLS and basic auth.
 
-Owns the threaded HTTP server, its limits, its routes, and content negotiation
-(Prometheus text or OpenMetrics, gzip). The exporter's own families are written by
-`exposition` (which keeps rendered series between scrapes); other collectors in the
-registry (process metrics) by prometheus-client. Every request is authenticated before it is
-routed, whatever its method or path, so no endpoint (present or added later) is left
-open; `exporter/serve/security.py` decides what passes. Handlers only read snapshots; each
-connection has its own thread, so a slow client holds one thread, never the reader nor
-another scrape. Limits:
-
-- a connection has 10 s to finish its TLS handshake and to send each request's line and
-  headers, 8 KiB at most (414 or 431 beyond), and 30 s for each read or write after that;
-- requests carry no body (413);
-- at most 64 connections at once; more are closed on arrival.
+Owns the routes and content negotiation (Prometheus text or OpenMetrics, gzip). The
+exporter's own families are written by `exposition` (which keeps rendered series between
+scrapes); other collectors in the registry (process metrics) by prometheus-client. Every
+request is authenticated before it is routed, whatever its method or path, so no endpoint
+(present or added later) is left open; `exporter/serve/security.py` decides what passes.
+Handlers only read snapshots. Connections, their threads and their limits are
+`exporter/serve/server.py`.
 """
 
 from __future__ import annotations
 
 import gzip
-import io
 import logging
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import chain
 from socketserver import BaseServer
-from typing import Any
 
-from prometheus_client.exposition import choose_encoder
+from prometheus_client.exposition import generate_latest
+from prometheus_client.openmetrics.exposition import generate_latest as openmetrics_latest
 from prometheus_client.registry import CollectorRegistry
 
 from exporter import __version__
@@ -39,17 +30,15 @@ from exporter.serve import landing
 from exporter.serve.exposition import Exposition
 from exporter.serve.families import Family
 from exporter.serve.landing import SourceStatus
+from exporter.serve.negotiation import OPENMETRICS, negotiate
 from exporter.serve.recent import WINDOW_SECONDS, RecentCode
-from exporter.serve.security import Guard, accept_tls
+from exporter.serve.security import Guard
+from exporter.serve.server import LimitedHandler, Server
 
 __all__ = ["Site", "SourceStatus", "parse_listen_address", "serve"]
 
 log = logging.getLogger(__name__)
 
-HEAD_TIMEOUT = 10.0  # seconds to finish a handshake, or a request's line and headers
-IO_TIMEOUT = 30.0  # seconds for any one read or write after that
-MAX_HEAD_BYTES = 8192
-MAX_CONNECTIONS = 64
 _GET_PATHS = ("/", "/-/healthy", "/-/ready")
 # The landing page runs no script and loads nothing: say so to the browser as well.
 _PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'"
@@ -77,118 +66,28 @@ def parse_listen_address(address: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = MAX_CONNECTIONS
+class _Server(Server):
     site: Site
-    guard: Guard
     exposition: Exposition
 
     def __init__(self, address: tuple[str, int], site: Site, guard: Guard) -> None:
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
         self.site = site
-        self.guard = guard
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.exposition = Exposition()
-        super().__init__(address, _Handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):
-            log.debug("too many connections: closing one from %s", client_address)
-            self.shutdown_request(request)
-            return
-        super().process_request(request, client_address)
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._slots.release()
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        if not self.guard.tls:
-            super().finish_request(request, client_address)
-            return
-        secure = accept_tls(request, self.guard, HEAD_TIMEOUT)  # on this connection's thread
-        if secure is not None:
-            try:
-                super().finish_request(secure, client_address)
-            finally:
-                secure.close()
+        super().__init__(address, _Handler, guard)
 
 
-class _HeadReader(io.BufferedReader):
-    """A connection's input that gives each request's line and headers a byte budget and a
-    deadline. Past the budget it reads nothing more and notes it; past the deadline it
-    times out."""
-
-    def __init__(self, connection: socket.socket) -> None:
-        super().__init__(connection.makefile("rb", buffering=0))
-        self._connection = connection
-        self.start()
-
-    def start(self) -> None:
-        self.left = MAX_HEAD_BYTES
-        self.exceeded = False
-        self._deadline = time.monotonic() + HEAD_TIMEOUT
-
-    def readline(self, size: int | None = -1) -> bytes:
-        if self.exceeded:
-            return b""
-        remaining = self._deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("request head not received in time")
-        self._connection.settimeout(remaining)
-        allowed = self.left + 1
-        line = super().readline(allowed if size is None or size < 0 else min(size, allowed))
-        self.left -= len(line)
-        self.exceeded = self.left < 0
-        return line
-
-
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LimitedHandler):
     server: _Server
-    rfile: _HeadReader
-    timeout = IO_TIMEOUT
     server_version = f"sip-log-exporter/{__version__}"
     _extra_headers: tuple[tuple[str, str], ...] = ()
 
-    def setup(self) -> None:
-        super().setup()
-        self.rfile.close()  # the buffered reader made by setup, replaced by one with limits
-        self.rfile = _HeadReader(self.connection)
-
-    def handle_one_request(self) -> None:
-        self.rfile.start()
-        self._extra_headers = ()
-        super().handle_one_request()
-
     def parse_request(self) -> bool:
-        """The request line and headers, then the checks every request passes before it
-        is routed: limits, then the web config's authentication."""
-        if self.rfile.exceeded:  # the request line alone is over the limit
-            self.requestline = self.request_version = self.command = ""
-            self.close_connection = True
-            self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
-            return False
+        """The request within its limits, then the web config's authentication: every
+        request passes both before it is routed."""
+        self._extra_headers = ()
         if not super().parse_request():
             return False
-        self.connection.settimeout(IO_TIMEOUT)
-        if self.rfile.exceeded:
-            self.close_connection = True
-            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
-            return False
-        if self.headers.get("Content-Length", "0").strip() != "0" or self.headers.get(
-            "Transfer-Encoding"
-        ):
-            self.close_connection = True
-            self.send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "This server takes no body.")
-            return False
         config = self.server.guard.current()
-        if config is None:
-            self.send_error(HTTPStatus.INTERNAL_SERVER_ERROR, "The web config is unusable.")
-            return False
         self._extra_headers = config.headers
         path = self.path.split("?", 1)[0]
         if not self.server.guard.authorized(config, path, self.headers.get("Authorization")):
@@ -206,7 +105,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         super().end_headers()
 
-    def do_GET(self) -> None:
+    def do_GET(self) -> None:  # noqa: N802 - the http.server API
         site = self.server.site
         path, _, query = self.path.partition("?")
         if path == site.telemetry_path:
@@ -234,7 +133,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_HEAD = do_GET  # noqa: N815 - the http.server API
 
-    def do_POST(self) -> None:
+    def do_POST(self) -> None:  # noqa: N802 - the http.server API
         site = self.server.site
         path = self.path.split("?", 1)[0]
         if path == "/-/reload":
@@ -256,10 +155,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(500, "text/plain; charset=utf-8", f"Reload failed: {problem}\n".encode())
 
     def _metrics(self, site: Site) -> None:
-        encoder, content_type = choose_encoder(self.headers.get("Accept", ""))
-        openmetrics = content_type.startswith("application/openmetrics-text")
+        content_type = negotiate(self.headers.get("Accept"))
+        openmetrics = content_type == OPENMETRICS
+        families = chain(site.families(), self.server.guard.families())
+        ours = self.server.exposition.render(families, openmetrics=openmetrics)
         # The registry's encoder writes the other collectors and, for OpenMetrics, # EOF.
-        ours = self.server.exposition.render(site.families(), openmetrics=openmetrics)
+        encoder = openmetrics_latest if openmetrics else generate_latest
         body = ours + encoder(site.registry)
         headers = {}
         if "gzip" in self.headers.get("Accept-Encoding", ""):
