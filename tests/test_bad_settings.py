@@ -18,6 +18,9 @@ import pytest
 from tests import sipmsg
 from tests.support import free_port, run_cli, running_exporter, value, wait_until
 
+# Real exporter processes and sockets: the full suite's.
+pytestmark = pytest.mark.system
+
 DEEP = 20_000
 
 

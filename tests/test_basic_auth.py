@@ -39,6 +39,7 @@ def test_an_unknown_user_is_checked_against_a_hash_of_the_configured_cost(
     assert checked[0] != users["alice"].encode()
 
 
+@pytest.mark.system  # slow: bcrypt at cost 12, many times
 def test_an_unknown_user_takes_as_long_as_a_wrong_password() -> None:
     users = {"alice": bcrypt.hashpw(b"right", bcrypt.gensalt(12)).decode()}
     auth = BasicAuth()

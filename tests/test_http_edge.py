@@ -21,6 +21,9 @@ from exporter.serve.server import MAX_REQUESTS_PER_CONNECTION
 from tests import sipmsg
 from tests.support import Exporter, basic_auth, running_exporter, value, wait_until
 
+# Real exporter processes and sockets: the full suite's.
+pytestmark = pytest.mark.system
+
 PASSWORD_HASH = bcrypt.hashpw(b"s3cret", bcrypt.gensalt(4)).decode()
 
 

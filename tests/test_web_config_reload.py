@@ -19,6 +19,9 @@ import pytest
 from tests import sipmsg
 from tests.support import Exporter, basic_auth, run_cli, running_exporter, value, wait_until
 
+# Real exporter processes and sockets: the full suite's.
+pytestmark = pytest.mark.system
+
 HASH = bcrypt.hashpw(b"s3cret", bcrypt.gensalt(4)).decode()
 GUARDED = f"basic_auth_users:\n  prometheus: '{HASH}'\n"
 CREDENTIALS = basic_auth("prometheus", "s3cret")
