@@ -26,7 +26,6 @@ from tests.formatcheck import (  # noqa: E402
     fixture_bytes,
 )
 
-FIXTURE = "wvp-oneline.log"
 WVP_FIXTURES = sorted(name for name, truth in EXPECTED.items() if truth["format"] == "wvp")
 PARSER = WvpParser(WvpOptions())
 PREFIX = "2024-05-02 09:12:03.118 [wvp-1] WARN  c.g.iot.vmp.gb28181.transmit.X:119 - "
@@ -480,8 +479,9 @@ def test_a_supervisor_prefix_or_an_older_log_pattern_changes_nothing(prefix: str
     assert (event.code, event.reason) == ("400", "Bad Request")
 
 
-def test_crlf_lines_give_the_same_events_as_lf_lines() -> None:
-    check_crlf_gives_lf(PARSER, FIXTURE)
+@pytest.mark.parametrize("name", WVP_FIXTURES)
+def test_crlf_lines_give_the_same_events_as_lf_lines(name: str) -> None:
+    check_crlf_gives_lf(PARSER, name)
 
 
 def test_an_unterminated_last_line_is_left_for_the_next_call() -> None:
@@ -490,9 +490,10 @@ def test_an_unterminated_last_line_is_left_for_the_next_call() -> None:
     check_last_line_waits(PARSER, b"other line\n", line)
 
 
+@pytest.mark.parametrize("name", WVP_FIXTURES)
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030"])
-def test_a_chinese_encoded_source_gives_the_same_events(encoding: str) -> None:
-    text = fixture_bytes(FIXTURE).decode("utf-8")
+def test_a_chinese_encoded_source_gives_the_same_events(name: str, encoding: str) -> None:
+    text = fixture_bytes(name).decode("utf-8")
     utf8 = PARSER.parse(text.encode("utf-8"), final=True)
 
     other = WvpParser(WvpOptions(encoding=encoding)).parse(text.encode(encoding), final=True)
