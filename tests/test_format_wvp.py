@@ -267,12 +267,13 @@ def test_an_illegal_code_replaced_by_500_is_the_500_on_the_wire() -> None:
 def test_a_record_query_with_an_illegal_code_is_the_devices_outcome_and_wvps_500() -> None:
     line = "[录像查询失败] 收到非法SIP状态码: -1024，通道: 省厅/3402，消息: 超时，已替换为500"
 
-    events = PARSER.parse((PREFIX + line + "\n").encode(), final=False).events
+    parsed = PARSER.parse(("other line\n" + PREFIX + line + "\n").encode(), final=False)
 
-    assert [(e.direction.value, e.method, e.code) for e in events] == [
+    assert [(e.direction.value, e.method, e.code) for e in parsed.events] == [
         ("in", "MESSAGE", "-1024"),
         ("out", "MESSAGE", "500"),
     ]
+    assert parsed.offsets == [len("other line\n")] * 2
 
 
 def test_a_talk_failure_is_the_answer_to_wvps_talk_invite() -> None:
