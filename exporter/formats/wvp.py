@@ -74,9 +74,8 @@ class WvpParser:
         keys = dict.fromkeys(t.key for t in TEMPLATES)
         # The last key is SKIP's: a line holding it is tried with no template at all.
         self._keys = (*(k.encode(encoding) for k in keys), SKIP.encode(encoding))
-        # Which templates to try on a line, by the set of keys it holds (a bit mask):
-        # few combinations ever occur.
-        self._plans: dict[int, tuple[_Compiled, ...]] = {}
+        # Which templates to try on a line, by the set of keys it holds (a bit mask).
+        self._plans = tuple(self._plan(held) for held in range(1 << len(self._keys)))
 
     def parse(self, data: bytes, *, final: bool) -> Parsed:
         end = complete_end(data, final)
@@ -113,10 +112,7 @@ class WvpParser:
 
     def _read_line(self, data: bytes, start: int, stop: int, held: int) -> tuple[Event, ...] | None:
         """The events of the line data[start:stop]; None when its code is unreadable."""
-        plan = self._plans.get(held)
-        if plan is None:
-            plan = self._plans[held] = self._plan(held)
-        for compiled in plan:
+        for compiled in self._plans[held]:
             match = compiled.regex.search(data, start, stop)
             if match is not None:
                 return self._events(compiled, match)
