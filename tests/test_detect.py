@@ -52,6 +52,8 @@ BEST = {
     "sipp-uac-trace.log": "recipe sipp-trace-msg",
     "sipp-uas-trace.log": "recipe sipp-trace-msg",
     "wvp-oneline.log": "recipe wvp",
+    "wvp-oneline-2025.log": "recipe wvp",
+    "wvp-oneline-history.log": "recipe wvp",
 }
 RECIPES = builtin_recipes()
 LOGS = sorted(p.name for p in FIXTURES.iterdir() if p.suffix in {".log", ".jsonl"})
