@@ -38,6 +38,10 @@ class ReloadError(Exception):
     """The config could not be loaded again; the message says why."""
 
 
+class ListenError(Exception):
+    """The listen socket could not be opened: the one error that ends the exporter."""
+
+
 # Loads the config and its catalog again (SIGHUP, /-/reload); raises ReloadError.
 Loader = Callable[[], tuple[Config, Catalog]]
 _RELOAD_TIMEOUT = 30.0
@@ -81,7 +85,10 @@ class Service:
             log.warning(
                 "running as root, which nothing here needs: run as a user that can read the logs"
             )
-        server = serve(address, self.site(telemetry_path), guard)
+        try:
+            server = serve(address, self.site(telemetry_path), guard)
+        except OSError as error:
+            raise ListenError(f"cannot listen on {address}: {error.strerror or error}") from None
         log.info("listening on %s, serving %s", address, telemetry_path)
         self._install_signals()
         try:

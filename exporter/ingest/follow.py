@@ -201,11 +201,16 @@ class SourceFollower:
         except OSError as error:
             self._error(path, error, read)
             return False
-        stat = os.fstat(handle)
+        try:
+            stat = os.fstat(handle)
+            fingerprint = os.pread(handle, _FINGERPRINT, 0)
+        except OSError as error:  # EIO and the like: the file is retried on the next pass
+            os.close(handle)
+            self._error(path, error, read)
+            return False
         if (stat.st_dev, stat.st_ino) != key:  # replaced between stat and open
             os.close(handle)
             return False
-        fingerprint = os.pread(handle, _FINGERPRINT, 0)
         now = self._clock()
         if self._too_young(key, fingerprint, now):
             os.close(handle)
@@ -268,12 +273,15 @@ class SourceFollower:
         followed.gone_since = None
 
     def _read(self, followed: _File, read: SourceRead) -> None:
+        """Read what is new; a failing read (EIO, a vanished mount) is retried next pass."""
         try:
-            stat = os.fstat(followed.handle)
-            head = os.pread(followed.handle, len(followed.fingerprint) or _FINGERPRINT, 0)
+            self._read_new(followed, read)
         except OSError as error:
             self._error(followed.path, error, read)
-            return
+
+    def _read_new(self, followed: _File, read: SourceRead) -> None:
+        stat = os.fstat(followed.handle)
+        head = os.pread(followed.handle, len(followed.fingerprint) or _FINGERPRINT, 0)
         followed.size = stat.st_size
         if followed.copy_short and stat.st_size >= followed.offset:
             followed.copy_short = False

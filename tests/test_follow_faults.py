@@ -1,0 +1,62 @@
+"""Faults in the followed files never stop the exporter: a file that fails to read, and
+folders whose symbolic links make loops."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+from tests import sipmsg
+from tests.support import running_exporter, start_exporter, value, wait_until
+
+# Reading a process's own memory at address 0 (never mapped) fails with EIO for real: a
+# file that any user can open and that gives a true input/output error on every read. A
+# link to it among the logs makes it one of the source's files.
+FAILING_FILE = "/proc/self/mem"
+
+
+def test_a_file_that_fails_with_an_io_error_is_counted_and_retried_and_the_rest_goes_on(
+    tmp_path: Path,
+) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "wvp.log").write_text(sipmsg.response(503))
+    (logs / "failing.log").symlink_to(FAILING_FILE)
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "poll_interval: 100ms\n"
+        f"sources: [{{name: p, paths: ['{logs}/*.log'], start_at: beginning}}]\n"
+    )
+    with running_exporter(config) as exporter:
+        wait_until(
+            lambda: value(exporter.scrape(), "sip_exporter_read_errors_total", source="p") >= 3,
+            what="the failing file retried on several passes",
+        )
+        samples = exporter.scrape()
+        assert value(samples, "sip_responses_total", source="p", code="503") == 1
+        assert exporter.process.poll() is None
+        (logs / "wvp.log").write_text(sipmsg.response(503) + sipmsg.response(408))
+        wait_until(
+            lambda: value(exporter.scrape(), "sip_responses_total", source="p", code="408"),
+            what="the other file still read",
+        )
+        output = exporter.output()
+    assert output.count("Input/output error") == 1, output
+    assert "cannot listen" not in output
+
+
+def test_only_a_listen_address_in_use_ends_it_and_the_message_says_so(tmp_path: Path) -> None:
+    config = tmp_path / "config.yml"
+    config.write_text(f"sources: [{{name: p, paths: ['{tmp_path}/*.log']}}]\n")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        exporter = start_exporter(config, port=taken.getsockname()[1])
+        status = exporter.process.wait(timeout=30)
+    assert status == 2
+    assert f"cannot listen on 127.0.0.1:{exporter.port}: Address already in use" in (
+        exporter.output()
+    )
