@@ -59,9 +59,9 @@ class Service:
     def __init__(self, config: Config, catalog: Catalog, load: Loader | None = None) -> None:
         self._loaded = Loaded(config, catalog)
         self._load = load
-        self._reader = Reader(config, catalog)
-        self._waker = Waker(config.poll_interval)
         self._stop = threading.Event()
+        self._reader = Reader(config, catalog, stopping=self._stop.is_set)
+        self._waker = Waker(config.poll_interval)
         self._reloads: queue.SimpleQueue[queue.SimpleQueue[str | None]] = queue.SimpleQueue()
         # prometheus-client renders only the process metrics; our own are written by
         # exporter/serve/exposition.py from one snapshot per scrape.

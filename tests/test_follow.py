@@ -238,3 +238,34 @@ def test_a_short_new_file_is_read_once_it_has_waited_flush_after(tmp_path: Path)
     assert codes(source) == []
     clock.now += 1.5
     assert codes(source) == ["503"]
+
+
+def test_lines_appended_while_the_copy_is_being_written_are_read_once(tmp_path: Path) -> None:
+    current = tmp_path / "wvp.log"
+    append(current, [200, 200])
+    source = follower([f"{tmp_path}/wvp.log*"], FakeClock())
+    assert codes(source) == ["200", "200"]
+    copy = tmp_path / "wvp.log.1"
+    copy.write_bytes(current.read_bytes()[:300])  # cp's first block
+    assert codes(source) == []
+    append(current, [486])  # the writer goes on while cp copies
+    assert codes(source) == ["486"]  # read from the original
+    append(current, [503])  # written after that read, and copied by cp
+    with copy.open("ab") as out:
+        out.write(current.read_bytes()[300:])  # cp's last blocks
+    os.truncate(current, 0)
+    append(current, [408])
+    assert sorted(codes(source)) == ["408", "503"]
+
+
+def test_a_copy_of_a_file_still_written_is_read_only_from_its_original(tmp_path: Path) -> None:
+    current = tmp_path / "wvp.log"
+    append(current, [200])
+    source = follower([f"{tmp_path}/wvp.log*"], FakeClock())
+    assert codes(source) == ["200"]
+    shutil.copyfile(current, tmp_path / "wvp.log.1")
+    append(current, [486])
+    assert codes(source) == ["486"]
+    shutil.copyfile(current, tmp_path / "wvp.log.1")  # the copy catches up with it
+    append(current, [503])
+    assert codes(source) == ["503"]

@@ -9,6 +9,7 @@ import socket
 import time
 from pathlib import Path
 
+from exporter.ingest.walk import search
 from tests import sipmsg
 from tests.support import running_exporter, start_exporter, value, wait_until
 
@@ -60,3 +61,40 @@ def test_only_a_listen_address_in_use_ends_it_and_the_message_says_so(tmp_path: 
     assert f"cannot listen on 127.0.0.1:{exporter.port}: Address already in use" in (
         exporter.output()
     )
+
+
+def test_links_that_loop_are_followed_once_and_sigterm_stops_it_promptly(
+    tmp_path: Path,
+) -> None:
+    logs = tmp_path / "logs"
+    (logs / "a").mkdir(parents=True)
+    (logs / "b").mkdir()
+    (logs / "a" / "x.log").write_text(sipmsg.response(503))
+    (logs / "b" / "y.log").write_text(sipmsg.response(408))
+    for folder in ("a", "b"):  # two ways back up: every depth leads to the top again
+        (logs / folder / "up").symlink_to("..")
+    (logs / "a" / "here").symlink_to(".")
+    config = tmp_path / "config.yml"
+    config.write_text(
+        "poll_interval: 100ms\n"
+        f"sources: [{{name: p, paths: ['{logs}/**/*.log'], start_at: beginning}}]\n"
+    )
+    with running_exporter(config) as exporter:
+        samples = exporter.scrape()
+        assert value(samples, "sip_responses_total", source="p") == 2
+        assert value(samples, "sip_exporter_files", source="p") == 2
+        started = time.monotonic()
+        assert exporter.stop(signal.SIGTERM) == 0
+        assert time.monotonic() - started < 5
+
+
+def test_a_search_stops_at_its_limit_and_when_asked_to(tmp_path: Path) -> None:
+    for n in range(30):
+        (tmp_path / f"{n}.log").touch()
+    limited = search([f"{tmp_path}/**/*.log"], (), limit=10)
+    assert limited.over_limit and len(limited.paths) == 10
+    asked: list[int] = []
+    stopped = search(
+        [f"{tmp_path}/**/*.log"], (), limit=1000, interrupted=lambda: not asked.append(1)
+    )
+    assert stopped.interrupted
