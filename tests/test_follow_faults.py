@@ -10,7 +10,7 @@ from pathlib import Path
 
 from exporter.ingest.walk import search
 from tests import sipmsg
-from tests.support import running_exporter, start_exporter, value, wait_until
+from tests.support import run_cli, running_exporter, start_exporter, value, wait_until
 
 # Reading a process's own memory at address 0 (never mapped) fails with EIO for real: a
 # file that any user can open and that gives a true input/output error on every read. A
@@ -94,3 +94,14 @@ def test_a_search_stops_at_its_limit_and_when_asked_to(tmp_path: Path) -> None:
     assert limited.over_limit and len(limited.paths) == 10
     stopped = search([f"{tmp_path}/**/*.log"], (), limit=1000, interrupted=lambda: True)
     assert stopped.interrupted
+
+
+def test_check_config_refuses_a_search_of_the_whole_system(tmp_path: Path) -> None:
+    config = tmp_path / "config.yml"
+    config.write_text("sources: [{name: p, paths: ['/var/log/wvp/*.log', '/**']}]\n")
+    result = run_cli("check-config", str(config))
+    assert result.returncode == 2
+    assert "sources[0].paths: '/**' searches the whole system: name the log folder" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr

@@ -38,10 +38,14 @@ import logging
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from stat import S_ISREG
 
-from exporter.formats.stream import Batch, RecordStream
+from exporter.formats.stream import RecordStream
+
+# Re-exported: the checkpoint and the reader take them from here.
+from exporter.ingest.places import SavedFile as SavedFile
+from exporter.ingest.places import SourceRead as SourceRead
 from exporter.ingest.walk import Finder, base_folder
 
 log = logging.getLogger(__name__)
@@ -57,28 +61,6 @@ _MAX_VISITS = 50_000
 _FINGERPRINT = 256
 _MIN_COPY_MATCH = 64  # fewer first bytes than this are too common to prove a copy
 _RETIRED = 64
-
-
-@dataclass(frozen=True, slots=True)
-class SavedFile:
-    """A file's place as a checkpoint keeps it."""
-
-    path: str
-    dev: int
-    ino: int
-    fingerprint: bytes
-    offset: int
-
-
-@dataclass(slots=True)
-class SourceRead:
-    """What one pass over a source found: records, and counts for the self-metrics."""
-
-    batch: Batch = field(default_factory=Batch)
-    bytes: int = 0
-    rotations: int = 0
-    truncations: int = 0
-    read_errors: int = 0
 
 
 _Key = tuple[int, int]  # device and inode
@@ -129,6 +111,7 @@ class SourceFollower:
     ) -> None:
         self._patterns = tuple(patterns)
         self._finder = Finder(self._patterns, tuple(exclude), _MAX_VISITS, interrupted)
+        self._stopping = interrupted
         self._new_stream = new_stream
         self._clock = clock
         self._saved = {(s.dev, s.ino): s for s in saved or ()}
@@ -177,14 +160,19 @@ class SourceFollower:
         read.read_errors += self._finder.over_limit
         found = dict(self._discover(paths, read))
         for key, path in found.items():
+            if self._stopping():
+                return read
             if key in self._files:
                 self._moved(self._files[key], path, read)
             else:
                 self._open(path, key, read)
         budget = _PASS_BUDGET
         for followed in self._in_time_order(read):
+            if self._stopping():
+                return read
             budget -= self._read(followed, read, budget)
-        for key, followed in list(self._files.items()):
+        # A search cut short at its limit proves nothing about the files it did not find.
+        for key, followed in [] if self._finder.over_limit else list(self._files.items()):
             if key not in found:
                 self._retire_if_done(key, followed, read)
         self._young = {key: since for key, since in self._young.items() if key in found}
