@@ -269,3 +269,18 @@ def test_a_copy_of_a_file_still_written_is_read_only_from_its_original(tmp_path:
     shutil.copyfile(current, tmp_path / "wvp.log.1")  # the copy catches up with it
     append(current, [503])
     assert codes(source) == ["503"]
+
+
+def test_a_new_file_sharing_only_its_first_bytes_with_another_is_read_whole(
+    tmp_path: Path,
+) -> None:
+    banner = "=" * 300 + "\n"  # a start-up banner longer than the fingerprint
+    first = tmp_path / "a.log"
+    first.write_text(banner)
+    append(first, [200, 200])
+    source = follower([f"{tmp_path}/*.log"], FakeClock())
+    assert codes(source) == ["200", "200"]
+    second = tmp_path / "b.log"
+    second.write_text(banner)
+    append(second, [503])
+    assert codes(source) == ["503"]

@@ -42,8 +42,6 @@ from dataclasses import dataclass
 from stat import S_ISREG
 
 from exporter.formats.stream import RecordStream
-
-# Re-exported: the checkpoint and the reader take them from here.
 from exporter.ingest.places import SavedFile as SavedFile
 from exporter.ingest.places import SourceRead as SourceRead
 from exporter.ingest.walk import Finder, base_folder
@@ -91,6 +89,19 @@ class _File:
 def _is_copy(fingerprint: bytes, original: bytes) -> bool:
     shorter = min(len(fingerprint), len(original))
     return shorter >= _MIN_COPY_MATCH and fingerprint[:shorter] == original[:shorter]
+
+
+def _copy_state(copy: _File, original: _File) -> str:
+    """'copy' (a prefix of the intact original), 'truncated' (the original) or 'other'."""
+    head = os.pread(original.handle, len(original.fingerprint), 0)
+    if original.size < original.offset or not head.startswith(original.fingerprint):
+        return "truncated"
+    end = min(copy.size, original.size)
+    start = max(end - _FINGERPRINT, 0)
+    same = os.pread(copy.handle, end - start, start) == os.pread(
+        original.handle, end - start, start
+    )
+    return "copy" if same else "other"
 
 
 class SourceFollower:
@@ -288,29 +299,30 @@ class SourceFollower:
         followed.gone_since = None
 
     def _read(self, followed: _File, read: SourceRead, budget: int) -> int:
-        """Read what is new, up to `budget` bytes; how many were read. A failing read
-        (EIO, a vanished mount) is counted and retried on the next pass."""
-        if self._keeps_up_with_original(followed):
-            return 0
-        before = followed.offset
+        """Read up to `budget` new bytes; how many. A failing read (EIO) is retried."""
+        before = read.bytes
         try:
-            self._read_new(followed, read, budget)
+            if not self._keeps_up_with_original(followed):
+                self._read_new(followed, read, budget)
         except OSError as error:
             self._error(followed.path, error, read)
-        return max(followed.offset - before, 0)
+        return read.bytes - before
 
     def _keeps_up_with_original(self, followed: _File) -> bool:
         """A copy of an intact followed file is not read: its offset follows the original's."""
         original = self._files.get(followed.copy_of) if followed.copy_of else None
-        if original is not None:
+        state = "gone" if original is None else _copy_state(followed, original)
+        if original is not None and state != "other":
             followed.offset = max(followed.offset, original.offset)
             followed.copy_short = followed.offset > followed.size
-        # An original shorter than it was read was truncated: the copy holds what was not
-        # read from it (older than what the original holds now), so it goes first.
-        if original is None or original.size < original.offset:
+        elif state == "other":  # only the first bytes were the same: a file of its own
+            log.info("%s is no copy; reading it from the start", followed.path)
+            followed.offset, followed.copy_short = 0, False
+        # A truncated original: the copy holds what was not read from it (older than what
+        # the original holds now), so it is read from here on, and first.
+        if state != "copy":
             followed.copy_of = None
-            return False
-        return True
+        return state == "copy"
 
     def _read_new(self, followed: _File, read: SourceRead, budget: int) -> None:
         head = os.pread(followed.handle, len(followed.fingerprint) or _FINGERPRINT, 0)
