@@ -3,9 +3,11 @@ folders whose symbolic links make loops."""
 
 from __future__ import annotations
 
+import glob
 import signal
 import socket
 import time
+from os.path import isfile
 from pathlib import Path
 
 from exporter.ingest.walk import search
@@ -105,3 +107,12 @@ def test_check_config_refuses_a_search_of_the_whole_system(tmp_path: Path) -> No
         result.stderr
     )
     assert "Traceback" not in result.stderr
+
+
+def test_a_search_without_links_finds_what_glob_finds(tmp_path: Path) -> None:
+    for name in ("a.log", "x/b.log", "x/y/c.log", "x/y/c.txt", "x/.hidden/d.log", "x/.e.log"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).touch()
+    for pattern in ("**/*.log", "x/**/*.log", "**/c.*", "x/**", "*/**/*.log", "**.log"):
+        files = {p for p in glob.glob(f"{tmp_path}/{pattern}", recursive=True) if isfile(p)}
+        assert search([f"{tmp_path}/{pattern}"], (), limit=1000).paths == files, pattern

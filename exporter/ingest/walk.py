@@ -99,7 +99,7 @@ def _search(
     patterns: Iterable[str], limit: int, interrupted: Callable[[], bool], found: Search
 ) -> None:
     for pattern in patterns:
-        if "**" not in pattern:
+        if "**" not in pattern.split("/"):  # a `**` inside a name is a plain `*`
             found.paths.update(glob.glob(pattern))
             continue
         prefix, rest = _split(pattern)
