@@ -16,16 +16,14 @@ rules, in one place:
   finished, and the file is read again from 0. A new file whose first bytes equal those of
   a file truncated or closed (a copytruncate copy that also matches the glob) starts at
   the offset the original had reached, so nothing is read twice. A copy of a file still
-  followed holds nothing its original does not (cp may still be writing it, while the
-  writer appends to the original): it is not read, and its offset keeps up with its
-  original's, until the original is truncated or let go; from there it is read past the
-  point the original had been read to.
+  followed and intact (cp may still write it while the writer appends to the original) is
+  not read: its offset keeps up with the original's until the original is truncated or
+  let go, and it is read from there. A file found to differ further on is no copy.
 - Files are read one after another, oldest change first, at most `_PASS_BUDGET` bytes of
   all of a source's files per pass: memory is bounded by the pass, not by the backlog or
   the number of files, and a backlog is read in the order it was written (the source's
   log clock does not run ahead of older lines).
-- `**` is searched without entering a folder twice, up to `_MAX_VISITS` folders and files
-  (walk.py); a stop asked for during the search ends the pass at once.
+- `**` enters no folder twice, up to `_MAX_VISITS` visits (walk.py); a stop ends a pass.
 - An open multi-line record at an idle end of file is closed after `flush_after`.
 - A file that cannot be opened or read (EIO too) is counted, logged once, retried.
 
@@ -80,10 +78,13 @@ class _File:
     copy_short: bool = False
     mtime: int = 0
     copy_of: _Key | None = None  # the followed file this copies, while that one is intact
+    unlinked: int = 0  # where it is read from if it proves no copy
 
     @property
     def committed(self) -> int:
-        return self.offset - self.stream.pending
+        """Where a restart resumes; for a copy never past its end (it may not grow again)."""
+        done = self.offset - self.stream.pending
+        return min(done, self.size) if self.copy_short or self.copy_of else done
 
 
 def _is_copy(fingerprint: bytes, original: bytes) -> bool:
@@ -96,12 +97,11 @@ def _copy_state(copy: _File, original: _File) -> str:
     head = os.pread(original.handle, len(original.fingerprint), 0)
     if original.size < original.offset or not head.startswith(original.fingerprint):
         return "truncated"
-    end = min(copy.size, original.size)
-    start = max(end - _FINGERPRINT, 0)
-    same = os.pread(copy.handle, end - start, start) == os.pread(
-        original.handle, end - start, start
-    )
-    return "copy" if same else "other"
+    if copy.size > original.size:  # a copy is never longer: this one is an original
+        return "other"
+    start = max(copy.size - _FINGERPRINT, 0)
+    tails = [os.pread(f.handle, copy.size - start, start) for f in (copy, original)]
+    return "copy" if tails[0] == tails[1] else "other"
 
 
 class SourceFollower:
@@ -140,7 +140,6 @@ class SourceFollower:
         self._errors_logged: set[tuple[str, int]] = set()
         self._young: dict[_Key, float] = {}  # short new files: when first seen
 
-    # -- what others may read ------------------------------------------------------
     def saved(self) -> list[SavedFile]:
         return [
             SavedFile(f.path, f.dev, f.ino, f.fingerprint, f.committed)
@@ -162,7 +161,6 @@ class SourceFollower:
         """Folders whose file events should wake the reader for this source."""
         return {base_folder(pattern) for pattern in self._patterns}
 
-    # -- the pass ------------------------------------------------------------------
     def poll(self) -> SourceRead:
         read = SourceRead()
         paths = self._finder.paths()
@@ -239,7 +237,7 @@ class SourceFollower:
         if self._too_young(key, fingerprint, now):
             os.close(handle)
             return False
-        offset, original = self._start_offset(key, fingerprint, stat.st_size)
+        offset, original, unlinked = self._start_offset(key, fingerprint, stat.st_size)
         self._files[key] = _File(
             path,
             handle,
@@ -250,11 +248,9 @@ class SourceFollower:
             self._new_stream(),
             size=stat.st_size,
             last_growth=now,
-            # A copy (copytruncate's cp) may still be being written, or may end before
-            # where its original was read to: it is shorter than its offset, and that
-            # means "nothing new yet", not truncation.
-            copy_short=offset > stat.st_size,
+            copy_short=offset > stat.st_size,  # a copy cp still writes: not a truncation
             copy_of=original,
+            unlinked=unlinked,
         )
         self._errors_logged = {e for e in self._errors_logged if e[0] != path}
         log.info("following %s from offset %d", path, offset)
@@ -276,20 +272,25 @@ class SourceFollower:
         del self._young[key]
         return False
 
-    def _start_offset(self, key: _Key, fingerprint: bytes, size: int) -> tuple[int, _Key | None]:
-        """Where a newly opened file starts, and the followed file it copies, if any."""
+    def _start_offset(
+        self, key: _Key, fingerprint: bytes, size: int
+    ) -> tuple[int, _Key | None, int]:
+        """Where a new file starts, the followed file it copies, and its start if no copy."""
         saved = self._saved.pop(key, None)
         if saved is not None and fingerprint.startswith(saved.fingerprint[: len(fingerprint)]):
-            return (saved.offset if saved.offset <= size else 0), None
+            own = saved.offset if saved.offset <= size else 0
+        else:
+            own = self._unknown_start(fingerprint, size)
         for original_key, followed in self._files.items():
             if followed.copy_of is None and _is_copy(fingerprint, followed.fingerprint):
-                return followed.offset, original_key
+                return max(followed.offset, own), original_key, own
+        return own, None, own
+
+    def _unknown_start(self, fingerprint: bytes, size: int) -> int:
         for original, offset in self._retired.items():
             if _is_copy(fingerprint, original):
-                return offset, None
-        if self._first_pass and self._skip_existing:
-            return size, None
-        return 0, None
+                return offset
+        return size if self._first_pass and self._skip_existing else 0
 
     def _moved(self, followed: _File, path: str, read: SourceRead) -> None:
         if followed.path != path:
@@ -316,12 +317,11 @@ class SourceFollower:
             followed.offset = max(followed.offset, original.offset)
             followed.copy_short = followed.offset > followed.size
         elif state == "other":  # only the first bytes were the same: a file of its own
-            log.info("%s is no copy; reading it from the start", followed.path)
-            followed.offset, followed.copy_short = 0, False
+            log.info("%s is no copy; reading it from %d", followed.path, followed.unlinked)
+            followed.offset, followed.copy_short = followed.unlinked, False
         # A truncated original: the copy holds what was not read from it (older than what
         # the original holds now), so it is read from here on, and first.
-        if state != "copy":
-            followed.copy_of = None
+        followed.copy_of = followed.copy_of if state == "copy" else None
         return state == "copy"
 
     def _read_new(self, followed: _File, read: SourceRead, budget: int) -> None:
