@@ -320,7 +320,7 @@ def serve_exporter(
     # file events, and their start-up time is most of what they cost.
     from exporter.serve.http import parse_listen_address
     from exporter.serve.security import Guard
-    from exporter.service import Service
+    from exporter.service import ListenError, Service
 
     try:
         parse_listen_address(address)
@@ -331,8 +331,8 @@ def serve_exporter(
     service = Service(config, catalog, loader)
     try:
         return service.run(address, telemetry_path, guard)
-    except OSError as error:
-        raise UsageError(f"cannot listen on {address}: {error.strerror or error}") from None
+    except ListenError as error:
+        raise UsageError(str(error)) from None
 
 
 def _reload(path: str) -> tuple[Config, Catalog]:

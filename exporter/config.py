@@ -224,6 +224,8 @@ def _read_source(check: Checker, where: str, item: object) -> SourceConfig | Non
     paths = check.strings(f"{where}.paths", item.get("paths"))
     if not item.get("paths"):
         check.fail(f"{where}.paths", "required: one or more glob patterns of log files")
+    for pattern in filter(_searches_from_root, paths or ()):
+        check.fail(f"{where}.paths", f"{pattern!r} searches the whole system: name the log folder")
     encoding = read_encoding(check, f"{where}.encoding", item.get("encoding"))
     options: FormatOptions = fmt.read(check, where, encoding, item)
     if len(check.problems) == known:
@@ -276,3 +278,10 @@ def check_profiles(config: Config, filename: str, profiles: Collection[str]) -> 
     ]
     if problems:
         raise ConfigError(filename, problems)
+
+
+def _searches_from_root(pattern: str) -> bool:
+    """Whether `**` starts at `/` (`/**`, `/**/*.log`): every disk and /proc, not logs."""
+    return (
+        "**" in pattern and pattern.split("**", 1)[0].strip("/") == "" and pattern.startswith("/")
+    )

@@ -80,7 +80,9 @@ class Reader:
         catalog: Catalog,
         clock: Clock = time.time,
         monotonic: Clock = time.monotonic,
+        stopping: Callable[[], bool] = lambda: False,
     ) -> None:
+        self._stopping = stopping  # a stop asked for: a long search ends its pass at once
         self._config = config
         self._clock = clock
         self._monotonic = monotonic
@@ -116,6 +118,7 @@ class Reader:
             start_at_end=source.start_at == "end",
             rotate_wait=self._config.rotate_wait,
             flush_after=self._config.flush_after,
+            interrupted=self._stopping,
         )
         return _Source(
             source, labeler, follower, ranking_for(self._config), matching, self._monotonic()
@@ -187,7 +190,9 @@ class Reader:
             follower = source.follower
             now = self._clock()
             last = now if read.batch.events else source.gauges.last_record
-            if read.batch.events:
+            # A source still catching up is not quiet, events or not: its quiet time (which
+            # runs its log clock on) starts once all its files are read to their end.
+            if read.batch.events or follower.lag_bytes > 0:
                 source.last_events = self._monotonic()
             self._silence(source, read.batch)
             with self._lock:

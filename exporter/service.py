@@ -38,6 +38,10 @@ class ReloadError(Exception):
     """The config could not be loaded again; the message says why."""
 
 
+class ListenError(Exception):
+    """The listen socket could not be opened: the one error that ends the exporter."""
+
+
 # Loads the config and its catalog again (SIGHUP, /-/reload); raises ReloadError.
 Loader = Callable[[], tuple[Config, Catalog]]
 _RELOAD_TIMEOUT = 30.0
@@ -55,9 +59,9 @@ class Service:
     def __init__(self, config: Config, catalog: Catalog, load: Loader | None = None) -> None:
         self._loaded = Loaded(config, catalog)
         self._load = load
-        self._reader = Reader(config, catalog)
-        self._waker = Waker(config.poll_interval)
         self._stop = threading.Event()
+        self._reader = Reader(config, catalog, stopping=self._stop.is_set)
+        self._waker = Waker(config.poll_interval)
         self._reloads: queue.SimpleQueue[queue.SimpleQueue[str | None]] = queue.SimpleQueue()
         # prometheus-client renders only the process metrics; our own are written by
         # exporter/serve/exposition.py from one snapshot per scrape.
@@ -81,7 +85,10 @@ class Service:
             log.warning(
                 "running as root, which nothing here needs: run as a user that can read the logs"
             )
-        server = serve(address, self.site(telemetry_path), guard)
+        try:
+            server = serve(address, self.site(telemetry_path), guard)
+        except OSError as error:
+            raise ListenError(f"cannot listen on {address}: {error.strerror or error}") from None
         log.info("listening on %s, serving %s", address, telemetry_path)
         self._install_signals()
         try:

@@ -238,3 +238,81 @@ def test_a_short_new_file_is_read_once_it_has_waited_flush_after(tmp_path: Path)
     assert codes(source) == []
     clock.now += 1.5
     assert codes(source) == ["503"]
+
+
+def test_lines_appended_while_the_copy_is_being_written_are_read_once(tmp_path: Path) -> None:
+    current = tmp_path / "wvp.log"
+    append(current, [200, 200])
+    source = follower([f"{tmp_path}/wvp.log*"], FakeClock())
+    assert codes(source) == ["200", "200"]
+    copy = tmp_path / "wvp.log.1"
+    copy.write_bytes(current.read_bytes()[:300])  # cp's first block
+    assert codes(source) == []
+    append(current, [486])  # the writer goes on while cp copies
+    assert codes(source) == ["486"]  # read from the original
+    append(current, [503])  # written after that read, and copied by cp
+    with copy.open("ab") as out:
+        out.write(current.read_bytes()[300:])  # cp's last blocks
+    os.truncate(current, 0)
+    append(current, [408])
+    assert sorted(codes(source)) == ["408", "503"]
+
+
+def test_a_copy_of_a_file_still_written_is_read_only_from_its_original(tmp_path: Path) -> None:
+    current = tmp_path / "wvp.log"
+    append(current, [200])
+    source = follower([f"{tmp_path}/wvp.log*"], FakeClock())
+    assert codes(source) == ["200"]
+    shutil.copyfile(current, tmp_path / "wvp.log.1")
+    append(current, [486])
+    assert codes(source) == ["486"]
+    shutil.copyfile(current, tmp_path / "wvp.log.1")  # the copy catches up with it
+    append(current, [503])
+    assert codes(source) == ["503"]
+
+
+def test_a_new_file_sharing_only_its_first_bytes_with_another_is_read_whole(
+    tmp_path: Path,
+) -> None:
+    banner = "=" * 300 + "\n"  # a start-up banner longer than the fingerprint
+    first = tmp_path / "a.log"
+    first.write_text(banner)
+    append(first, [200, 200])
+    source = follower([f"{tmp_path}/*.log"], FakeClock())
+    assert codes(source) == ["200", "200"]
+    second = tmp_path / "b.log"
+    second.write_text(banner)
+    append(second, [503])
+    assert codes(source) == ["503"]
+
+
+def test_a_copy_that_cp_is_still_writing_at_a_restart_is_read_once(tmp_path: Path) -> None:
+    current = tmp_path / "wvp.log"
+    append(current, [200, 200])
+    first = follower([f"{tmp_path}/wvp.log*"], FakeClock())
+    assert codes(first) == ["200", "200"]
+    copy = tmp_path / "wvp.log.1"
+    copy.write_bytes(current.read_bytes()[:300])  # cp's first block
+    append(current, [486])
+    assert codes(first) == ["486"]
+    second = follower([f"{tmp_path}/wvp.log*"], FakeClock(), saved=first.saved())
+    assert codes(second) == []
+    append(current, [503])
+    with copy.open("ab") as out:
+        out.write(current.read_bytes()[300:])  # cp's last blocks, after the restart
+    os.truncate(current, 0)
+    append(current, [408])
+    assert sorted(codes(second)) == ["408", "503"]
+
+
+def test_after_a_restart_a_backup_copy_named_first_is_not_read_again(tmp_path: Path) -> None:
+    current = tmp_path / "wvp.log"
+    append(current, [200, 200])
+    first = follower([f"{tmp_path}/*.log"], FakeClock())
+    assert codes(first) == ["200", "200"]
+    shutil.copyfile(current, tmp_path / "a.log")  # a copy whose name sorts first
+    append(current, [486])
+    assert codes(first) == ["486"]
+    second = follower([f"{tmp_path}/*.log"], FakeClock(), saved=first.saved())
+    append(current, [503])
+    assert codes(second) == ["503"]
