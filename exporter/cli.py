@@ -8,23 +8,21 @@ instead of a traceback. `serve` runs the exporter until SIGTERM or SIGINT.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import os
 import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
-from exporter import __version__, contract
+from exporter import __version__
 from exporter.backfill.command import BackfillUsageError, add_backfill_command, run_backfill
 from exporter.catalog import Catalog, CatalogError
-from exporter.config import Config, SourceConfig, check_profiles, parse_config
-from exporter.count.account import replay
+from exporter.config import Config, SourceConfig
+from exporter.data import builtin_catalog_text
 from exporter.detect.command import (
     DetectUsageError,
     add_detect_commands,
@@ -32,13 +30,10 @@ from exporter.detect.command import (
     run_recipes,
 )
 from exporter.explain import ExplainError, explain
-from exporter.formats import FORMATS, format_name
 from exporter.formats.options import SipOptions
-from exporter.ingest import once
-from exporter.restore import load_catalog
-from exporter.serve.exposition import Exposition
-from exporter.serve.families import View, families, info_rows
-from exporter.validation import ConfigError, decode
+from exporter.replay import ReplayUsageError, run_replay, source_flags, source_of
+from exporter.restore import load_settings
+from exporter.validation import ConfigError
 
 log = logging.getLogger("exporter")
 
@@ -112,8 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check-config", help="validate a config file and exit")
     check.add_argument("file")
     replay_cmd = commands.add_parser("replay", help="read logs once and print the metrics")
-    _source_flags(replay_cmd, "replay")
-    add_backfill_command(commands, _source_flags)
+    source_flags(replay_cmd, "replay")
+    add_backfill_command(commands, source_flags)
     add_detect_commands(commands)
     commands.add_parser(
         "demo",
@@ -121,22 +116,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the exporter on a generated live log",
     )
     return parser
-
-
-def _source_flags(command: argparse.ArgumentParser, name: str) -> None:
-    """The flags that say how to read the files given: a config's source, or a format."""
-    command.add_argument("files", nargs="+", metavar="FILE")
-    command.add_argument(
-        "--config.file",
-        dest="replay_config",
-        metavar="FILE",
-        help="take format and settings from this config's source",
-    )
-    command.add_argument("--source", help="which source of --config.file (default: first)")
-    command.add_argument("--format", choices=sorted(FORMATS), default=None)
-    command.add_argument("--encoding", default="utf-8")
-    command.add_argument("--profile", default=None, help="catalog profile of the codes")
-    command.add_argument("--name", default=name, help=f"the source label (default {name})")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -150,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args)
     except (
         UsageError,
+        ReplayUsageError,
         BackfillUsageError,
         DetectUsageError,
         ExplainError,
@@ -177,20 +157,20 @@ def _check_web_flags(args: argparse.Namespace) -> None:
 def _dispatch(args: argparse.Namespace) -> int:
     _check_web_flags(args)
     if args.command == "explain":
-        catalog = Catalog.from_yaml(_builtin())
+        catalog = Catalog.from_yaml(builtin_catalog_text())
         print(explain(catalog, args.code, args.profile))
         return 0
     if args.command == "check-config":
-        config, catalog = _load(args.file)
+        config, catalog = load_settings(args.file)
         print(
             f"{args.file}: OK, {len(config.sources)} source(s): "
             + ", ".join(s.name for s in config.sources)
         )
         return 0
     if args.command == "replay":
-        return _replay(args)
+        return run_replay(args)
     if args.command == "backfill":
-        config, catalog, source = _source_of(args)
+        config, catalog, source = source_of(args)
         return run_backfill(args, config, catalog, source)
     if args.command == "detect":
         return run_detect(args)
@@ -203,7 +183,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             "no sources to follow: pass --config.file=FILE "
             "(see config/example.yml), or try `sip-log-exporter demo`"
         )
-    config, catalog = _load(args.config_file)
+    config, catalog = load_settings(args.config_file)
     return serve_exporter(
         config,
         catalog,
@@ -212,99 +192,6 @@ def _dispatch(args: argparse.Namespace) -> int:
         config_file=args.config_file,
         web_config_file=args.web_config_file,
     )
-
-
-def _builtin() -> str:
-    from exporter.data import builtin_catalog_text
-
-    return builtin_catalog_text()
-
-
-def _load(path: str) -> tuple[Config, Catalog]:
-    """The config and its catalog, checked as a start, `check-config` and a reload all
-    check them: every setting the exporter will use."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise UsageError(f"cannot read config file {path}: {error.strerror or error}") from None
-    config = parse_config(decode(data, path), path)
-    try:
-        catalog = load_catalog(config)
-    except OSError as error:
-        reason = error.strerror or error
-        raise ConfigError(path, [("catalog.file", f"cannot read it: {reason}")]) from None
-    except ConfigError as error:  # the catalog file is not UTF-8
-        raise ConfigError(path, [("catalog.file", line) for line in error.lines]) from None
-    check_profiles(config, path, catalog.profiles)
-    return config, catalog
-
-
-def _blocks(path: str) -> Iterator[bytes]:
-    """A log's blocks for replay; a file that cannot be read is the user's to fix."""
-    try:
-        yield from once.blocks(path)
-    except (OSError, EOFError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-        raise UsageError(f"cannot read {path}: {reason}") from None
-
-
-def _replay(args: argparse.Namespace) -> int:
-    config, catalog, source = _source_of(args)
-    logs = (_blocks(path) for path in args.files)
-    tally, records = replay(logs, source, catalog, config, datetime.now().year)
-    for path, found in zip(args.files, records, strict=True):
-        if not found:
-            # No silent zero: the exposition alone would look like a quiet log.
-            print(
-                f"sip-log-exporter: {path}: no record read as format "
-                f"{format_name(source.format)}; `sip-log-exporter detect {path}` shows "
-                "which format or recipe reads it",
-                file=sys.stderr,
-            )
-    snapshot = tally.snapshot()
-    seen = {labels[3] for labels in snapshot.counters.get(contract.RESPONSES.name, {})}
-    profile = source.profile or config.default_profile or catalog.default_profile
-    info = info_rows(e for e in catalog.entries(profile) if e.code in seen)
-    shown = families(View(snapshot, {}), info, service=False)
-    sys.stdout.buffer.write(Exposition().render(shown, openmetrics=False))
-    return 0
-
-
-def _source_of(args: argparse.Namespace) -> tuple[Config, Catalog, SourceConfig]:
-    """The config, catalog and source that `replay` and `backfill` read files with."""
-    if args.replay_config:
-        config, catalog = _load(args.replay_config)
-        source = _pick_source(config, args.source, args.replay_config)
-    else:
-        if args.source:
-            raise UsageError("--source needs --config.file")
-        chosen = args.format or "sip"
-        text = (
-            f"sources: [{{name: {args.name!r}, paths: ['-'], format: {chosen}, "
-            f"encoding: {args.encoding!r}}}]"
-        )
-        if chosen == "regex":
-            raise UsageError("the regex format needs its pattern from --config.file")
-        config = parse_config(text, "(command line)")
-        catalog = Catalog.from_yaml(_builtin())
-        source = config.sources[0]
-    if args.profile:
-        if not catalog.has_profile(args.profile):
-            raise UsageError(
-                f"--profile {args.profile!r}: use one of {', '.join(catalog.profiles)}"
-            )
-        source = dataclasses.replace(source, profile=args.profile)
-    for path in args.files:
-        if not os.path.exists(path):
-            raise UsageError(f"{path}: no such file")
-    return config, catalog, source
-
-
-def _pick_source(config: Config, name: str | None, path: str) -> SourceConfig:
-    for source in config.sources:
-        if name is None or source.name == name:
-            return source
-    raise UsageError(f"{path}: no source named {name!r}")
 
 
 def serve_exporter(
@@ -339,7 +226,7 @@ def _reload(path: str) -> tuple[Config, Catalog]:
     from exporter.service import ReloadError
 
     try:
-        return _load(path)
+        return load_settings(path)
     except (UsageError, ConfigError, CatalogError) as error:
         raise ReloadError(str(error)) from None
 
@@ -362,7 +249,7 @@ def _demo(args: argparse.Namespace) -> int:
         ),
         poll_interval=0.5,
     )
-    catalog = Catalog.from_yaml(_builtin())
+    catalog = Catalog.from_yaml(builtin_catalog_text())
     stop = threading.Event()
     writer = threading.Thread(target=write_forever, args=(log_path, stop), daemon=True)
     writer.start()

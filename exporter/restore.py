@@ -1,6 +1,7 @@
-"""What a start reads back from disk: the catalog and the checkpoint.
+"""What a start reads back from disk: the config, the catalog and the checkpoint.
 
-Owns turning the user's catalog file and the saved checkpoint into the values the reader
+Owns reading the config file and the catalog it names, checked as the start, `check-config`
+and a reload all check them, and turning the saved checkpoint into the values the reader
 starts from: the catalog (the built-in one with the user's file merged over it) and the
 tally, open transactions and file offsets of the last checkpoint. A checkpoint that cannot
 be used is set aside under a new name, logged and counted, and the start is a fresh one.
@@ -15,15 +16,35 @@ from pathlib import Path
 
 from exporter import contract
 from exporter.catalog import Catalog
-from exporter.config import Config
+from exporter.config import Config, check_profiles, parse_config
 from exporter.count.account import matching_for, series_limits
 from exporter.count.tally import Tally
 from exporter.data import builtin_catalog_text
 from exporter.ingest import checkpoint
 from exporter.ingest.follow import SavedFile
-from exporter.validation import decode
+from exporter.validation import ConfigError, decode
 
 log = logging.getLogger(__name__)
+
+
+def load_settings(path: str) -> tuple[Config, Catalog]:
+    """The config and its catalog, checked as a start, `check-config` and a reload all
+    check them: every setting the exporter will use."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        problem = f"cannot read config file: {error.strerror or error}"
+        raise ConfigError(path, [("", problem)]) from None
+    config = parse_config(decode(data, path), path)
+    try:
+        catalog = load_catalog(config)
+    except OSError as error:
+        reason = error.strerror or error
+        raise ConfigError(path, [("catalog.file", f"cannot read it: {reason}")]) from None
+    except ConfigError as error:  # the catalog file is not UTF-8
+        raise ConfigError(path, [("catalog.file", line) for line in error.lines]) from None
+    check_profiles(config, path, catalog.profiles)
+    return config, catalog
 
 
 def load_catalog(config: Config) -> Catalog:

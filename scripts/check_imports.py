@@ -27,7 +27,20 @@ PACKAGE = "exporter"
 # DESIGN §2, top first. `config` sits above `formats`: it reads each format's options through
 # the format table in `formats/__init__.py`.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("top", ("cli", "service", "reader", "restore", "demo", "probe", "detect", "__main__")),
+    (
+        "top",
+        (
+            "cli",
+            "service",
+            "replay",
+            "reader",
+            "restore",
+            "demo",
+            "probe",
+            "detect",
+            "__main__",
+        ),
+    ),
     ("serve", ("serve",)),
     ("backfill", ("backfill",)),
     ("count", ("count",)),
