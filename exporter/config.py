@@ -82,11 +82,14 @@ class Config:
     max_series_per_metric: int = 10000
     transactions: Transactions = field(default_factory=Transactions)
     top_peers: TopPeers = field(default_factory=TopPeers)
+    # How long a source's files may give lines without one record before it is reported.
+    no_records_after: float = 300.0
 
 
 _TOP_KEYS = {
     "checkpoint", "poll_interval", "max_line_bytes", "rotate_wait", "flush_after",
     "catalog", "precreate", "max_series_per_metric", "sources", "transactions", "top_peers",
+    "no_records_after",
 }  # fmt: skip
 _SOURCE_KEYS = ("name", "paths", "exclude", "format", "encoding", "profile", "start_at",
                 "poll_only", "transactions")  # fmt: skip
@@ -123,6 +126,7 @@ def _read_top(check: Checker, top: Mapping[str, Any]) -> Config:
             "max_series_per_metric", top.get("max_series_per_metric"), 10000, 10
         ),
         transactions=_read_transactions(check, top.get("transactions")),
+        no_records_after=check.duration("no_records_after", top.get("no_records_after"), 300.0),
         top_peers=_read_top_peers(check, top.get("top_peers")),
     )
 

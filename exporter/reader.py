@@ -1,12 +1,11 @@
 """The reader: every source's follower, stream and tally, on the one reader thread.
 
-Owns the one `Tally`, every `SourceFollower` and each source's transaction tracker and
-failure ranking, on the reader thread; HTTP threads see
-them only through `Reader.view()`, a snapshot taken under the reader's lock, and
-`Reader.recent_codes()`, the codes of the last minutes from the response totals the reader
-records once a minute. Starts from the checkpoint (`restore`), saves it every interval and
-at stop. The wall clock (for what people see) and the monotonic clock
-(for intervals and quiet time) are passed in.
+Owns the one `Tally`, every `SourceFollower` and each source's transaction tracker,
+failure ranking and silence, on the reader thread; HTTP threads see them only through
+`Reader.view()`, a snapshot taken under the reader's lock, and `Reader.recent_codes()`, the
+codes of the last minutes from the response totals recorded once a minute. Starts from the
+checkpoint (`restore`), saves it every interval and at stop. The wall clock (for what
+people see) and the monotonic clock (for intervals and quiet time) are passed in.
 """
 
 from __future__ import annotations
@@ -65,10 +64,10 @@ class _Source:
     matching: Matching | None = None
     # When (monotonic) the source last gave events: its log's quiet time runs from there.
     last_events: float = 0.0
+    silence: Silence = field(default_factory=Silence)
     # What HTTP threads may read, refreshed under the lock after each pass.
     gauges: SourceGauges = field(default_factory=SourceGauges)
     paths: tuple[str, ...] = ()
-    silence: Silence = field(default_factory=Silence)
 
 
 class Reader:
@@ -120,9 +119,8 @@ class Reader:
             flush_after=self._config.flush_after,
             interrupted=self._stopping,
         )
-        return _Source(
-            source, labeler, follower, ranking_for(self._config), matching, self._monotonic()
-        )
+        ranking, silence = ranking_for(self._config), Silence(self._config.no_records_after)
+        return _Source(source, labeler, follower, ranking, matching, self._monotonic(), silence)
 
     def _new_stream(self, source: SourceConfig) -> RecordStream:
         year = datetime.fromtimestamp(self._clock()).year
@@ -194,7 +192,7 @@ class Reader:
             # runs its log clock on) starts once all its files are read to their end.
             if read.batch.events or follower.lag_bytes > 0:
                 source.last_events = self._monotonic()
-            self._silence(source, read.batch)
+            self._silence(source, read)
             with self._lock:
                 failing = account(self._tally, source.labeler, read.batch, read, source.matching)
                 self._idle(source)
@@ -222,11 +220,11 @@ class Reader:
             record_matched(self._tally, source.config.name, matched, source.matching.exemplars)
             source.ranking.add(matched.timed_out_peers, self._clock())
 
-    def _silence(self, source: _Source, batch: Batch) -> None:
+    def _silence(self, source: _Source, read: SourceRead) -> None:
         """No silent zero: say in the log when a source starts or stops reading nothing."""
-        files = source.follower.file_count
-        said = source.silence.update(files, batch.lines, len(batch.events), self._monotonic())
-        if said is not None:
+        files = source.follower.file_count if read.matched is None else read.matched
+        lines, records = read.batch.lines, len(read.batch.events)
+        if (said := source.silence.update(files, lines, records, self._monotonic())) is not None:
             log.log(*telling(said, source.config.name, source.config.paths))
 
     def _gauges(self, source: _Source, last: float, now: float) -> SourceGauges:

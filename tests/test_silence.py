@@ -80,3 +80,29 @@ def test_a_source_whose_paths_match_nothing_says_so_in_log_metric_and_page(
         page = exporter.get("/?lang=en")[1]
         assert "no file matches its patterns" in page
         assert exporter.ready()
+
+
+@pytest.mark.system
+def test_a_source_whose_files_give_lines_but_no_record_says_so(tmp_path: Path) -> None:
+    config = tmp_path / "config.yml"
+    log = tmp_path / "wvp.log"
+    # A wvp log given to a source that expects key=value records: lines, no record.
+    config.write_text(
+        f"no_records_after: 1s\n"
+        f"sources: [{{name: wrong, paths: ['{log}'], format: kv, start_at: beginning}}]\n"
+    )
+    log.write_text(
+        "2024-05-02 10:00:01.121 [wvp-2] WARN  c.g.iot.vmp.gb28181.transmit.SIPProcessorObserver"
+        ":119 - 接收到失败的response响应！status：503,message:Service Unavailable\n" * 5
+    )
+    with running_exporter(config) as exporter:
+
+        def silent() -> bool:
+            samples = exporter.scrape()
+            reason = "no_records"
+            return value(samples, "sip_exporter_source_silent", source="wrong", reason=reason) == 1
+
+        wait_until(silent, what="no_records")
+        wait_until(lambda: "its files give lines but no record" in exporter.output(), what="the log line")
+        assert "sip-log-exporter detect" in exporter.output()
+        assert "lines but no record" in exporter.get("/?lang=en")[1]

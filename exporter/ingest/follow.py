@@ -48,8 +48,7 @@ log = logging.getLogger(__name__)
 
 _BLOCK = 1 << 20
 # At most this much of all of a source's files per pass: a pass's events stay few however
-# large the backlog and however many files it is spread over, and the other sources, the
-# checkpoint and reloads get their turn.
+# large the backlog or the number of files, and other sources and checkpoints get a turn.
 _PASS_BUDGET = 8 * _BLOCK
 # At most this many folders and files visited by one search of a source's `**` patterns:
 # a pattern such as `/**` is a mistake to report, not a walk of every mounted disk.
@@ -168,6 +167,7 @@ class SourceFollower:
             return read
         read.read_errors += self._finder.over_limit
         found = dict(self._discover(paths, read))
+        read.matched = len(found)
         for key, path in found.items():
             if self._stopping():
                 return read

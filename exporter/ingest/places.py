@@ -30,3 +30,5 @@ class SourceRead:
     rotations: int = 0
     truncations: int = 0
     read_errors: int = 0
+    # Files the source's paths matched in this pass (None: the pass stopped before it knew).
+    matched: int | None = None
