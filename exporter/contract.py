@@ -77,6 +77,13 @@ TRUNCATED_LINES = Metric(
     ("source",),
     "Lines longer than max_line_bytes, cut at that length.",
 )
+SUSPICIOUS = Metric(
+    "sip_exporter_suspicious_records_total",
+    "counter",
+    ("source",),
+    "Responses counted with a code outside 100-699 that the catalog does not know "
+    '(code="other"): the field may hold something other than a SIP code.',
+)
 ROTATIONS = Metric(
     "sip_exporter_rotations_total",
     "counter",
@@ -237,6 +244,7 @@ COUNTERS = (
     BYTES,
     RECORDS,
     TRUNCATED_LINES,
+    SUSPICIOUS,
     ROTATIONS,
     TRUNCATIONS,
     READ_ERRORS,

@@ -182,3 +182,16 @@ def test_a_file_that_gives_no_record_is_named_on_standard_error_with_detect(
 def test_a_file_that_gives_records_is_not_warned_about() -> None:
     result = replay(str(FIXTURES / "sip-wvp.log"))
     assert result.returncode == 0 and result.stderr == ""
+
+
+def test_a_code_outside_100_to_699_is_other_and_counted_as_suspicious(tmp_path: Path) -> None:
+    log = tmp_path / "acc.log"
+    log.write_text(
+        "ACC: transaction answered: method=INVITE;code=486;reason=Busy Here\n"
+        "ACC: transaction answered: method=INVITE;code=999;reason=Busy Here\n"
+        "ACC: transaction answered: method=INVITE;code=8080;reason=port, not a code\n"
+    )
+    samples = parse_samples(replay("--format", "kv", "--name", "acc", str(log)).stdout)
+    assert value(samples, "sip_responses_total", source="acc", code="other") == 2
+    assert value(samples, "sip_exporter_suspicious_records_total", source="acc") == 2
+    assert value(samples, "sip_responses_total", source="acc", code="486") == 1

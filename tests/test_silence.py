@@ -103,6 +103,8 @@ def test_a_source_whose_files_give_lines_but_no_record_says_so(tmp_path: Path) -
             return value(samples, "sip_exporter_source_silent", source="wrong", reason=reason) == 1
 
         wait_until(silent, what="no_records")
-        wait_until(lambda: "its files give lines but no record" in exporter.output(), what="the log line")
+        wait_until(
+            lambda: "its files give lines but no record" in exporter.output(), what="the log line"
+        )
         assert "sip-log-exporter detect" in exporter.output()
         assert "lines but no record" in exporter.get("/?lang=en")[1]

@@ -104,6 +104,7 @@ def account(
     tally.inc(contract.RECORDS.name, (labeler.source, "malformed"), batch.malformed)
     tally.inc(contract.RECORDS.name, (labeler.source, "ignored"), batch.ignored)
     tally.inc(contract.TRUNCATED_LINES.name, source, batch.truncated)
+    tally.inc(contract.SUSPICIOUS.name, source, counted.suspicious)
     if read is not None:
         tally.inc(contract.BYTES.name, source, read.bytes)
         tally.inc(contract.ROTATIONS.name, source, read.rotations)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from exporter import contract
+from exporter.catalog import OTHER
 from exporter.count import gb28181
 from exporter.count.peers import is_failure, peer_of
 from exporter.count.tally import Labels
@@ -39,6 +40,8 @@ class Counted:
     peers: Counter[Labels]
     # The peer of each failed response (4xx-6xx, platform codes), for the ranking.
     failing: list[str]
+    # Responses whose code is no SIP code the catalog knows (labelled `other`).
+    suspicious: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +64,8 @@ class Labeler:
             else:
                 requests[(self.source, str(direction), method_label(method))] += count
         peers, failing = self._peers(events)
-        return Counted(responses, requests, peers, failing)
+        suspicious = sum(n for labels, n in responses.items() if labels[3] == OTHER)
+        return Counted(responses, requests, peers, failing, suspicious)
 
     def _peers(self, events: Iterable[Event]) -> tuple[Counter[Labels], list[str]]:
         """Responses by the kind of device at the other end (see `peers.peer_user`)."""
