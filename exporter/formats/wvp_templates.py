@@ -1,11 +1,8 @@
 """The wvp-GB28181-pro log lines that carry a SIP status code: one template per wording.
 
-Pure data. Each template is text (the parser encodes it in the source's encoding) and
-says which SIP method and direction its code stands for, seen from wvp: `in` is the
-answer wvp received to its own request, `out` the answer it sent. Each is commented with
-the wvp source file that writes it and the builds (commit dates of
-648540858/wvp-GB28181-pro) that wrote that wording. What is no record: exporter/formats/wvp.
-"""
+Pure data: each template's text, and the method and direction (seen from wvp: `in` the
+answer it received, `out` the one it sent) its code stands for, commented with the wvp
+source file and the builds (commit dates) that wrote it. What is no record: `wvp`."""
 
 from __future__ import annotations
 
@@ -13,9 +10,8 @@ from dataclasses import dataclass
 
 from exporter.events import Direction
 
-# Only [ \t] is used for spacing so that no match runs into the next line, and full-width
-# punctuation is always offered beside its ASCII form because wvp's templates mix them
-# (`status：503,message:…`).
+# Spacing is [ \t] only, so that no match runs into the next line; full-width punctuation
+# stands beside its ASCII form because wvp mixes them (`status：503,message:…`).
 _SP = r"[ \t]*"
 _COLON = r"(?:：|:)"
 _COMMA = r"(?:，|,)"
@@ -40,9 +36,8 @@ def _labelled_code_then(label: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Template:
-    """One wording of a wvp line: its pattern and what it says about the SIP exchange.
-
-    `key`: a literal every matching line holds (only lines holding it are tried). `code`:
+    """One wording of a wvp line: its pattern and what it says of the SIP exchange. `key`:
+    a literal every matching line holds (only lines holding it are tried). `code`:
     the code when the pattern has no code group. `cut`: texts that end the reason. The
     `user` group is the To user (and the From user when `user_is_from`); `channel_tail`
     reads it from a `deviceId: …, channelId:…` after the reason. `sip_only`: a code outside
