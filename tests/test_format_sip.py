@@ -384,6 +384,9 @@ LINE_PREFIXES = {
     "syslog with a space-padded day": b"May  2 10:00:01 nvr-host kamailio[88]: ",
     "pm2": b"15|wvp-pro | ",
     "seq|time|": b"1234|10:00:01.123|",
+    "android logcat": b"2019-10-14 18:27:39.354 17220-17220/org.linphone.debug I/Linphone: ",
+    "logcat -v threadtime": b"10-14 18:27:39.354 17220 17235 I Linphone: ",
+    "apple console": b"2020-03-29 01:25:05.125522+0530 linphone[68064:1643374] [Message] ",
 }
 
 

@@ -50,7 +50,7 @@ class Words:
     """
 
     reversed_words: re.Pattern[bytes]
-    copy_marks: tuple[bytes, ...]
+    copy_marks: re.Pattern[bytes]
     # The source's own words, searched first; None when it has none.
     own: re.Pattern[bytes] | None = None
 
@@ -62,13 +62,13 @@ class Words:
         incoming += _backwards(_CHINESE_IN, encoding, b"()", False)
         outgoing = _backwards(_ENGLISH_OUT, encoding, b"", True)
         outgoing += _backwards(_CHINESE_OUT, encoding, b"", False)
-        marks = tuple(mark.encode(encoding) for mark in _COPY_MARKS)
+        marks = re.compile(b"|".join(re.escape(m.encode(encoding)) for m in _COPY_MARKS))
         words = re.compile(b"|".join(incoming + outgoing), re.DOTALL)
         return cls(words, marks, _own_pattern(own, encoding))
 
     def is_copy(self, data: bytes, start: int, end: int) -> bool:
         """Whether data[start:end], a message's wrapper, marks it as a logged copy."""
-        return any(data.find(mark, start, end) >= 0 for mark in self.copy_marks)
+        return self.copy_marks.search(data, start, end) is not None
 
     def direction(self, data: bytes, start: int, end: int) -> Direction | None:
         """The direction named nearest before `end` in data[start:end], if any: the
