@@ -249,3 +249,28 @@ def query(url: str, expr: str, at: float | None = None) -> list[float] | None:
     except OSError:
         return None
     return [float(sample["value"][1]) for sample in result]
+
+
+def one_source_config(folder: Path) -> Path:
+    """A config with one source reading a log that holds one 503, in `folder`."""
+    from tests import sipmsg  # a test helper of its own; support stays importable alone
+
+    logs = folder / "logs"
+    logs.mkdir()
+    (logs / "wvp.log").write_text(sipmsg.response(503))
+    config = folder / "config.yml"
+    config.write_text(
+        "poll_interval: 100ms\n"
+        f"sources: [{{name: p, paths: ['{logs}/*.log'], start_at: beginning}}]\n"
+    )
+    return config
+
+
+def raw_answer(exporter: Exporter, request: bytes, timeout: float = 10) -> bytes:
+    """What the exporter sends back to a raw request, up to its closing the connection."""
+    with socket.create_connection(("127.0.0.1", exporter.port), timeout=timeout) as client:
+        client.sendall(request)
+        received = b""
+        while chunk := client.recv(65536):
+            received += chunk
+        return received

@@ -17,7 +17,15 @@ import pytest
 
 from exporter.serve.server import HEAD_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES
 from tests import sipmsg
-from tests.support import REPO, Exporter, running_exporter, value, wait_until
+from tests.support import (
+    REPO,
+    Exporter,
+    one_source_config,
+    raw_answer,
+    running_exporter,
+    value,
+    wait_until,
+)
 
 pytestmark = pytest.mark.system
 
@@ -26,15 +34,7 @@ ROOT_WARNING = "running as root"
 
 @pytest.fixture
 def exporter(tmp_path: Path) -> Iterator[Exporter]:
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    (logs / "wvp.log").write_text(sipmsg.response(503))
-    config = tmp_path / "config.yml"
-    config.write_text(
-        "poll_interval: 100ms\n"
-        f"sources: [{{name: p, paths: ['{logs}/*.log'], start_at: beginning}}]\n"
-    )
-    with running_exporter(config) as running:
+    with running_exporter(one_source_config(tmp_path)) as running:
         yield running
 
 
@@ -44,12 +44,7 @@ def connect(exporter: Exporter) -> socket.socket:
 
 def answer(exporter: Exporter, request: bytes) -> bytes:
     """What the exporter sends back to a raw request, up to its closing the connection."""
-    with connect(exporter) as client:
-        client.sendall(request)
-        received = b""
-        while chunk := client.recv(65536):
-            received += chunk
-        return received
+    return raw_answer(exporter, request, HEAD_TIMEOUT + 10)
 
 
 def scrape_time(exporter: Exporter) -> float:

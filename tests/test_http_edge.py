@@ -18,8 +18,15 @@ import bcrypt
 import pytest
 
 from exporter.serve.server import MAX_REQUESTS_PER_CONNECTION
-from tests import sipmsg
-from tests.support import Exporter, basic_auth, running_exporter, value, wait_until
+from tests.support import (
+    Exporter,
+    basic_auth,
+    one_source_config,
+    raw_answer,
+    running_exporter,
+    value,
+    wait_until,
+)
 
 # Real exporter processes and sockets: the full suite's.
 pytestmark = pytest.mark.system
@@ -28,15 +35,7 @@ PASSWORD_HASH = bcrypt.hashpw(b"s3cret", bcrypt.gensalt(4)).decode()
 
 
 def write_config(tmp_path: Path) -> Path:
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    (logs / "wvp.log").write_text(sipmsg.response(503))
-    config = tmp_path / "config.yml"
-    config.write_text(
-        "poll_interval: 100ms\n"
-        f"sources: [{{name: p, paths: ['{logs}/*.log'], start_at: beginning}}]\n"
-    )
-    return config
+    return one_source_config(tmp_path)
 
 
 @pytest.fixture
@@ -60,13 +59,7 @@ def guarded(tmp_path: Path) -> Iterator[Exporter]:
 
 
 def answer(exporter: Exporter, request: bytes) -> bytes:
-    """What the exporter sends back to a raw request, up to its closing the connection."""
-    with socket.create_connection(("127.0.0.1", exporter.port), timeout=10) as client:
-        client.sendall(request)
-        received = b""
-        while chunk := client.recv(65536):
-            received += chunk
-        return received
+    return raw_answer(exporter, request)
 
 
 def basic(raw: bytes) -> bytes:

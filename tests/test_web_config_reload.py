@@ -16,8 +16,15 @@ from pathlib import Path
 import bcrypt
 import pytest
 
-from tests import sipmsg
-from tests.support import Exporter, basic_auth, run_cli, running_exporter, value, wait_until
+from tests.support import (
+    Exporter,
+    basic_auth,
+    one_source_config,
+    run_cli,
+    running_exporter,
+    value,
+    wait_until,
+)
 
 # Real exporter processes and sockets: the full suite's.
 pytestmark = pytest.mark.system
@@ -36,14 +43,7 @@ class Running:
 
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[Running]:
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    (logs / "wvp.log").write_text(sipmsg.response(503))
-    config = tmp_path / "config.yml"
-    config.write_text(
-        "poll_interval: 100ms\n"
-        f"sources: [{{name: p, paths: ['{logs}/*.log'], start_at: beginning}}]\n"
-    )
+    config = one_source_config(tmp_path)
     web = tmp_path / "web.yml"
     web.write_text(GUARDED)
     with running_exporter(config, f"--web.config.file={web}", headers=CREDENTIALS) as exporter:
