@@ -547,3 +547,44 @@ def test_escaped_messages_count_the_same_however_the_file_is_cut(
     expected = Counter(labels(parse_all(b"received\n" + b"received\n".join(messages))))
     assert Counter(labels(parse_all(data))) == expected
     assert Counter(labels(fed_in_pieces(data, size))) == expected
+
+
+# `tcpdump -nqt -s 0 -A port 5060`: the packet's IP and UDP headers printed as text, dots
+# for what cannot be shown, glued to the start line (shape from a published capture).
+TCPDUMP_A = (
+    b"IP 10.0.0.5.5060 > 85.26.114.2.5060: UDP, length 252\n"
+    b"E.......@......3U..r..o....uOPTIONS sip:100@85.26.114.2 SIP/2.0\n"
+    b"Via: SIP/2.0/UDP 10.0.0.5;branch=z9hG4bK0\n"
+    b"From: sip:pinger@kamailio.org;tag=532c3365\n"
+    b"To: sip:100@85.26.114.2\n"
+    b"Call-ID: 085dfe91-025420f2-2812823@10.0.0.5\n"
+    b"CSeq: 10 OPTIONS\n"
+    b"Content-Length: 0\n\n"
+    b"IP 85.26.114.2.5060 > 10.0.0.5.5060: UDP, length 455\n"
+    b"E.......u.!'U..r...3o.......SIP/2.0 200 OK\n"
+    b"Via: SIP/2.0/UDP 10.0.0.5;branch=z9hG4bK0\n"
+    b"To: <sip:100@85.26.114.2>;tag=771cf100\n"
+    b"From: <sip:pinger@kamailio.org>;tag=532c3365\n"
+    b"Call-ID: 085dfe91-025420f2-2812823@10.0.0.5\n"
+    b"CSeq: 10 OPTIONS\n"
+    b"Content-Length: 0\n\n"
+)
+
+
+def test_tcpdump_ascii_output_frames_start_lines_behind_the_packet_headers() -> None:
+    events = parse_all(TCPDUMP_A)
+    assert [(e.kind.value, e.method, e.code, e.cseq) for e in events] == [
+        ("request", "OPTIONS", "", "10"),
+        ("response", "OPTIONS", "200", "10"),
+    ]
+
+
+def test_ngrep_byline_output_frames_each_message() -> None:
+    # `ngrep -W byline port 5060`: `#` lines name the packet, CR shown as a trailing dot.
+    data = (
+        b"#\nU 10.0.0.20:5060 -> 10.0.0.10:5060 #12\n"
+        b"SIP/2.0 486 Busy Here.\nVia: SIP/2.0/UDP 10.0.0.10:5060;branch=z9hG4bK77.\n"
+        b"Call-ID: c1@10.0.0.10.\nCSeq: 3 INVITE.\nContent-Length: 0.\n.\n"
+    )
+    (event,) = parse_all(data)
+    assert (event.code, event.method, event.cseq) == ("486", "INVITE", "3")

@@ -46,13 +46,19 @@ _VERSION = re.compile(
     rb"SIP/2\.0(?:[ \t]+(?P<code>\d{3})(?:[ \t]+(?P<reason>[^\r\n]*?))?)?[ \t]*\r?$",
     re.MULTILINE,
 )
+# A request's method after a line start or a prefix's end; or, in `tcpdump -A` output,
+# one of the methods of SIP glued to the packet's headers printed as text
+# (`E..@..3U..r..uOPTIONS sip:… SIP/2.0`).
 _REQUEST_HEAD = re.compile(
-    rb"(?:^|(?<=[ \t|:\]>]))(?P<method>[A-Za-z]{2,20})[ \t]+(?:sips?|tel|urn):[^ \t\r\n]+[ \t]+$",
+    rb"(?:(?:^|(?<=[ \t|:\]>]))(?P<method>[A-Za-z]{2,20})"
+    rb"|(?<=[!-~])(?P<glued>" + b"|".join(m.encode() for m in sorted(SIP_METHODS)) + rb"))"
+    rb"[ \t]+(?:sips?|tel|urn):[^ \t\r\n]+[ \t]+$",
     re.MULTILINE,
 )
-# What may stand right before a response's "SIP/2.0": a line start or a prefix's end. Not
-# a quote or '=', so that attribute copies such as firstLine="SIP/2.0 200 OK" never count.
-_BEFORE_RESPONSE = frozenset(b" \t|:]>")
+# What may stand right before a response's "SIP/2.0": a line start or a prefix's end, or
+# the dots `tcpdump -A` prints for a packet's header bytes. Not a quote or '=', so that
+# attribute copies such as firstLine="SIP/2.0 200 OK" never count.
+_BEFORE_RESPONSE = frozenset(b" \t|:]>.")
 
 
 # A start line as framing uses it: (begin, end, line start, code, reason, method).
@@ -71,7 +77,8 @@ def _starts(data: bytes, end: int) -> list[_Start]:
             continue
         request = _REQUEST_HEAD.search(data, line_start, at)
         if request is not None:
-            starts.append((request.start(), stop, line_start, None, b"", request[1]))
+            method = request["method"] or request["glued"]
+            starts.append((request.start(), stop, line_start, None, b"", method))
     return starts
 
 
