@@ -80,6 +80,8 @@ def build_context(tls: TlsSettings, files: tuple[bytes, bytes, bytes], path: str
     context.maximum_version = _VERSIONS[tls.max_version]
     if tls.prefer_server_cipher_suites:
         context.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
+    else:  # Python sets it on every server context: clear it, or false means nothing
+        context.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
     try:
         context.load_cert_chain(tls.cert_file, tls.key_file, password=_no_password)
     except (OSError, ValueError) as error:
