@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from exporter.serve import tls_names
 from exporter.serve.webconfig import TlsSettings, WebConfig, parse_web_config
 from exporter.validation import ConfigError
 from tests.support import REPO
@@ -144,18 +145,103 @@ def test_what_cannot_be_applied_is_refused_not_ignored() -> None:
 tls_server_config:
   cert: PEM
   key: PEM
-  cipher_suites: [TLS_AES_128_GCM_SHA256]
-  curve_preferences: [X25519]
+  client_ca: PEM
 rate_limit: {interval: 1s, burst: 5}
 """
     )
     assert {
         "tls_server_config.cert",
         "tls_server_config.key",
-        "tls_server_config.cipher_suites",
-        "tls_server_config.curve_preferences",
+        "tls_server_config.client_ca",
         "rate_limit",
     } <= set(found)
+
+
+def tls(extra: str) -> TlsSettings:
+    config = parse_web_config(
+        "tls_server_config:\n  cert_file: s.crt\n  key_file: s.key\n" + extra, "/w/web.yml"
+    )
+    assert config.tls is not None
+    return config.tls
+
+
+def test_cipher_suites_are_gos_names_kept_in_their_order() -> None:
+    given = tls(
+        "  cipher_suites: [TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, TLS_AES_128_GCM_SHA256,\n"
+        "                  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305]\n"
+    )
+    assert given.cipher_suites == (
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        "TLS_AES_128_GCM_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305",
+    )
+    assert tls("").cipher_suites == () == tls("  cipher_suites: []\n").cipher_suites
+
+
+def test_every_secure_go_suite_but_3des_maps_to_an_openssl_suite_this_machine_has() -> None:
+    # Debian's OpenSSL 3 has no 3DES suite at all; every other name Go accepts works.
+    working = set(tls_names.working_suites())
+    assert working == set(tls_names.SUITES) - {
+        "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+        "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+    } | set(tls_names.TLS13_SUITES)
+    assert tls_names.openssl_suite("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305") == (
+        "ECDHE-ECDSA-CHACHA20-POLY1305"
+    )
+    assert tls_names.openssl_suite("TLS_AES_128_GCM_SHA256") is None
+
+
+def test_an_unknown_cipher_suite_is_refused_with_the_names_that_work() -> None:
+    found = problems(
+        "tls_server_config: {cert_file: a, key_file: b, cipher_suites: [TLS_MADE_UP_SHA256]}"
+    )
+    message = found["tls_server_config.cipher_suites"]
+    assert message.startswith("TLS_MADE_UP_SHA256 is not a cipher suite name Go's toolkit knows")
+    assert "names that work here: TLS_RSA_WITH_AES_128_CBC_SHA, " in message
+    assert "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256" in message
+    assert "3DES" not in message
+
+
+def test_a_suite_this_openssl_cannot_provide_is_refused_naming_it() -> None:
+    found = problems(
+        "tls_server_config: {cert_file: a, key_file: b, "
+        "cipher_suites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_RSA_WITH_3DES_EDE_CBC_SHA]}"
+    )
+    message = found["tls_server_config.cipher_suites"]
+    assert message.startswith(
+        "TLS_RSA_WITH_3DES_EDE_CBC_SHA (OpenSSL: DES-CBC3-SHA) is not provided by this "
+        "machine's OpenSSL; names that work here:"
+    )
+
+
+def test_gos_insecure_suites_are_refused_as_the_toolkit_refuses_them() -> None:
+    found = problems(
+        "tls_server_config: {cert_file: a, key_file: b, "
+        "cipher_suites: [TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256]}"
+    )
+    assert "one of Go's insecure cipher suites" in found["tls_server_config.cipher_suites"]
+
+
+def test_only_tls13_suites_up_to_tls12_would_admit_no_client_and_are_refused() -> None:
+    found = problems(
+        "tls_server_config: {cert_file: a, key_file: b, max_version: TLS12, "
+        "cipher_suites: [TLS_AES_128_GCM_SHA256]}"
+    )
+    assert "only TLS 1.3 suites" in found["tls_server_config.cipher_suites"]
+    assert tls("  cipher_suites: [TLS_AES_128_GCM_SHA256]\n").cipher_suites == (
+        "TLS_AES_128_GCM_SHA256",
+    )
+
+
+def test_curve_preferences_are_gos_four_curves() -> None:
+    given = tls("  curve_preferences: [X25519, CurveP256, CurveP384, CurveP521]\n")
+    assert given.curve_preferences == ("X25519", "CurveP256", "CurveP384", "CurveP521")
+    found = problems(
+        "tls_server_config: {cert_file: a, key_file: b, curve_preferences: [CurveP256, P-256]}"
+    )
+    assert found["tls_server_config.curve_preferences"] == (
+        "'P-256' is not one of: CurveP256, CurveP384, CurveP521, X25519"
+    )
 
 
 def test_min_version_above_max_version_is_a_problem() -> None:

@@ -15,6 +15,7 @@ import socket
 import ssl
 from typing import Protocol
 
+from exporter.serve import tls_names
 from exporter.serve.webconfig import TlsSettings, WebConfig
 from exporter.validation import ConfigError
 
@@ -80,6 +81,10 @@ def build_context(tls: TlsSettings, files: tuple[bytes, bytes, bytes], path: str
     context.maximum_version = _VERSIONS[tls.max_version]
     if tls.prefer_server_cipher_suites:
         context.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
+    else:  # Python sets it on every server context: clear it, or false means nothing
+        context.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
+    _apply_suites(context, tls.cipher_suites)
+    _apply_curves(context, tls.curve_preferences)
     try:
         context.load_cert_chain(tls.cert_file, tls.key_file, password=_no_password)
     except (OSError, ValueError) as error:
@@ -92,6 +97,30 @@ def build_context(tls: TlsSettings, files: tuple[bytes, bytes, bytes], path: str
             raise ConfigError(path, [(key + "client_ca_file", f"no CA in it: {error}")]) from None
     context.verify_mode = _VERIFY[tls.client_auth_type]
     return context
+
+
+def _apply_suites(context: ssl.SSLContext, names: tuple[str, ...]) -> None:
+    """Only the listed TLS 1.0-1.2 suites, in their order (the web config's validation
+    made sure this OpenSSL has each). TLS 1.3's suites are OpenSSL's, as Go fixes its own."""
+    suites = [suite for suite in map(tls_names.openssl_suite, names) if suite]
+    if suites:
+        context.set_ciphers(":".join(suites))
+    elif names:  # only TLS 1.3 suites listed: like Go, no TLS 1.2 suite is left
+        context.minimum_version = ssl.TLSVersion.TLSv1_3
+
+
+def _apply_curves(context: ssl.SSLContext, names: tuple[str, ...]) -> None:
+    """The first listed curve, the only one then offered: Python's ssl sets one."""
+    if not names:
+        return
+    context.set_ecdh_curve(tls_names.CURVES[names[0]])
+    if names[1:]:
+        log.warning(
+            "tls_server_config.curve_preferences: only %s is offered (Python's ssl sets one "
+            "curve); not %s",
+            names[0],
+            ", ".join(names[1:]),
+        )
 
 
 def accept_tls(

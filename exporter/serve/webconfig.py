@@ -8,7 +8,9 @@ web config's own folder, as the toolkit does. Pure: it takes the file's text and
 never the file; `exporter/serve/security.py` reads the files and applies the values.
 
 Where this exporter cannot do what a toolkit key asks, the key is refused at start rather
-than ignored: a security setting that is silently not applied is worse than none.
+than ignored: a security setting that is silently not applied is worse than none. Go's
+cipher suite and curve names, and whether this machine's OpenSSL has each, are
+`exporter/serve/tls_names.py`'s.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from exporter.serve import tls_names
 from exporter.settings_yaml import load_yaml
-from exporter.validation import Checker, ConfigError, kind, not_one_of
+from exporter.validation import Checker, ConfigError, kind, listing, not_one_of
 
 # Client certificate policies this exporter can enforce (Python's TLS always verifies a
 # certificate it asks for).
@@ -39,7 +42,8 @@ _BCRYPT = re.compile(r"\$2[abxy]?\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
 _TOP_KEYS = ("tls_server_config", "http_server_config", "basic_auth_users", "auth_excluded_paths")
 _TLS_KEYS = (
     "cert_file", "key_file", "client_auth_type", "client_ca_file", "client_allowed_sans",
-    "min_version", "max_version", "prefer_server_cipher_suites",
+    "min_version", "max_version", "cipher_suites", "curve_preferences",
+    "prefer_server_cipher_suites",
 )  # fmt: skip
 _HTTP_KEYS = ("http2", "headers")
 _UNSUPPORTED_TOP = {
@@ -49,8 +53,6 @@ _UNSUPPORTED_TLS = {
     "cert": "inline certificates are not supported; use cert_file",
     "key": "inline keys are not supported; use key_file",
     "client_ca": "inline CAs are not supported; use client_ca_file",
-    "cipher_suites": "not supported: OpenSSL's default cipher suites apply",
-    "curve_preferences": "not supported: OpenSSL's default curves apply",
 }
 
 
@@ -63,6 +65,8 @@ class TlsSettings:
     client_allowed_sans: tuple[str, ...] = ()
     min_version: str = "TLS12"
     max_version: str = "TLS13"
+    cipher_suites: tuple[str, ...] = ()  # Go's names, in the file's order; (): OpenSSL's
+    curve_preferences: tuple[str, ...] = ()  # Go's names; (): OpenSSL's default curves
     prefer_server_cipher_suites: bool = True
 
 
@@ -127,10 +131,53 @@ def _read_tls(check: Checker, value: object, folder: str) -> TlsSettings | None:
         client_allowed_sans=sans,
         min_version=low,
         max_version=high,
+        cipher_suites=_read_suites(check, section.get("cipher_suites"), high),
+        curve_preferences=_read_curves(check, section.get("curve_preferences")),
         prefer_server_cipher_suites=check.boolean(
             key + "prefer_server_cipher_suites", section.get("prefer_server_cipher_suites"), True
         ),
     )
+
+
+def _read_suites(check: Checker, value: object, high: str) -> tuple[str, ...]:
+    key = "tls_server_config.cipher_suites"
+    names = tuple(dict.fromkeys(check.strings(key, value)))
+    wrong = [problem for problem in map(_suite_problem, names) if problem]
+    if wrong:
+        working = listing(tls_names.working_suites())
+        check.fail(key, f"{'; '.join(wrong)}; names that work here: {working}")
+    elif names and high != "TLS13" and all(n in tls_names.TLS13_SUITES for n in names):
+        check.fail(
+            key,
+            f"only TLS 1.3 suites, and max_version is {high}: no client could connect; "
+            "list TLS 1.2 suites (TLS 1.3's are not chosen by this list)",
+        )
+    return names
+
+
+def _suite_problem(name: str) -> str:
+    """What is wrong with a Go cipher suite name here; "" if nothing."""
+    suite = tls_names.openssl_suite(name)
+    if suite is not None:
+        if tls_names.provided(suite):
+            return ""
+        return f"{name} (OpenSSL: {suite}) is not provided by this machine's OpenSSL"
+    if name in tls_names.TLS13_SUITES:
+        return ""
+    if name in tls_names.INSECURE_SUITES:
+        return f"{name} is one of Go's insecure cipher suites, which the toolkit refuses too"
+    return f"{name} is not a cipher suite name Go's toolkit knows"
+
+
+def _read_curves(check: Checker, value: object) -> tuple[str, ...]:
+    key = "tls_server_config.curve_preferences"
+    names = tuple(dict.fromkeys(check.strings(key, value)))
+    for name in names:
+        if name not in tls_names.CURVES:
+            check.fail(key, not_one_of(name, tls_names.CURVES))
+        elif not tls_names.curve_provided(tls_names.CURVES[name]):
+            check.fail(key, f"{name} is not provided by this machine's OpenSSL")
+    return names
 
 
 def _read_client_auth(check: Checker, value: object) -> str:
