@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
-from exporter import __version__
+from exporter import __version__, logfmt
 from exporter.backfill.command import BackfillUsageError, add_backfill_command, run_backfill
 from exporter.catalog import Catalog, CatalogError
 from exporter.config import Config, SourceConfig
@@ -77,8 +77,15 @@ def _web_flags(*, inherited: bool = False) -> argparse.ArgumentParser:
         "--log.level",
         dest="log_level",
         default=_default("info", inherited),
-        choices=["debug", "info", "warn", "error"],
+        choices=list(logfmt.LEVELS),
         help="log level (default info)",
+    )
+    flags.add_argument(
+        "--log.format",
+        dest="log_format",
+        default=_default("logfmt", inherited),
+        choices=logfmt.FORMATS,
+        help="format of the log lines on stderr: logfmt (default) or json",
     )
     return flags
 
@@ -120,11 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level={"warn": "WARNING"}.get(args.log_level, args.log_level.upper()),
-        format="ts=%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s",
-        datefmt="%Y-%m-%dT%H:%M:%S%z",
-    )
+    logfmt.configure(args.log_level, args.log_format)
     try:
         return _dispatch(args)
     except (

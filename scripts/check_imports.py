@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "demo",
             "probe",
             "detect",
+            "logfmt",
             "__main__",
         ),
     ),
