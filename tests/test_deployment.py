@@ -76,14 +76,14 @@ def systemd_units() -> Path:
 
 
 def test_the_systemd_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
-    """Verified installed into a root that has systemd's own units and the exporter at
-    /usr/local/bin, where `pip install .` puts it."""
+    """Verified installed into a root that has systemd's own units and the exporter in
+    its virtual environment under /opt, where the README's recipe puts it."""
     analyze = tool("systemd-analyze", "systemd")
     root = tmp_path / "root"
     shutil.copytree(systemd_units(), root / "usr/lib/systemd/system", symlinks=True)
     (root / "etc/systemd/system").mkdir(parents=True)
     shutil.copy(UNIT, root / "etc/systemd/system" / UNIT.name)
-    program = root / "usr/local/bin/sip-log-exporter"
+    program = root / "opt/sip-log-exporter/bin/sip-log-exporter"
     program.parent.mkdir(parents=True)
     program.write_text("#!/bin/sh\n")
     program.chmod(0o755)
@@ -113,7 +113,7 @@ def test_the_systemd_unit_runs_unprivileged_in_a_sandbox() -> None:
     assert example.checkpoint_file == f"/var/lib/{one('StateDirectory')}/checkpoint.json"
     # ExecStart's flags are the exporter's own.
     program, *flags = shlex.split(one("ExecStart"))
-    assert program == "/usr/local/bin/sip-log-exporter"
+    assert program == "/opt/sip-log-exporter/bin/sip-log-exporter"
     args = build_parser().parse_args(flags)
     assert args.web_config_file == "/etc/sip-log-exporter/web-config.yml"
 
