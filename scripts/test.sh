@@ -21,8 +21,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${missing[@]}" >/dev/null
 fi
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# The Python packages go into the project's own virtual environment: a stock Debian or
+# Ubuntu refuses `pip install` into the system Python (PEP 668). Debian's python3 needs
+# python3-venv for that; a Python of its own (pyenv, python.org) has venv built in.
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    python3-venv >/dev/null
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+python=.venv/bin/python
+"$python" -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
-echo "== ruff";  python3 -m ruff check . && python3 -m ruff format --check .
-echo "== mypy";  python3 -m mypy
-echo "== pytest"; python3 -m pytest "$@"
+echo "== ruff";  "$python" -m ruff check . && "$python" -m ruff format --check .
+echo "== mypy";  "$python" -m mypy
+echo "== pytest"; "$python" -m pytest "$@"
