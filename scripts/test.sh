@@ -24,12 +24,13 @@ fi
 # The Python packages go into the project's own virtual environment: a stock Debian or
 # Ubuntu refuses `pip install` into the system Python (PEP 668). Debian's python3 needs
 # python3-venv for that; a Python of its own (pyenv, python.org) has venv built in.
-if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+if [ ! -x .venv/bin/python ] && ! python3 -m venv .venv >/dev/null 2>&1; then
+  rm -rf .venv
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     python3-venv >/dev/null
+  python3 -m venv .venv
 fi
-[ -x .venv/bin/python ] || python3 -m venv .venv
 python=.venv/bin/python
 "$python" -m pip install --quiet --disable-pip-version-check -e '.[test]'
 
