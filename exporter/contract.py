@@ -131,6 +131,20 @@ LAST_RECORD = Metric(
     ("source",),
     "Unix time at which the source's last record was read (0: none yet).",
 )
+# As the Prometheus server names its own (prometheus_config_last_reload_*).
+CONFIG_RELOAD_OK = Metric(
+    "sip_exporter_config_last_reload_successful",
+    "gauge",
+    (),
+    "Whether the last load of the config file (at start, SIGHUP or POST /-/reload) "
+    "succeeded (1), or failed and the running config is kept (0).",
+)
+CONFIG_RELOAD_TIME = Metric(
+    "sip_exporter_config_last_reload_success_timestamp_seconds",
+    "gauge",
+    (),
+    "Unix time at which the config in force was loaded.",
+)
 # Only with --web.config.file.
 WEB_CONFIG_RELOAD_OK = Metric(
     "sip_exporter_web_config_last_reload_successful",
@@ -270,6 +284,8 @@ ALL = (
     BUILD_INFO,
     *COUNTERS[5:],
     *GAUGES,
+    CONFIG_RELOAD_OK,
+    CONFIG_RELOAD_TIME,
     WEB_CONFIG_RELOAD_OK,
     WEB_CONFIG_RELOAD_TIME,
 )

@@ -14,19 +14,21 @@ import os
 import queue
 import signal
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from types import FrameType
 
 from prometheus_client import ProcessCollector
 from prometheus_client.registry import CollectorRegistry
 
+from exporter import contract
 from exporter.catalog import Catalog
 from exporter.config import Config
 from exporter.formats import format_name
 from exporter.ingest.watch import Waker
 from exporter.reader import Reader
-from exporter.serve.families import families, info_rows
+from exporter.serve.families import Family, families, info_rows
 from exporter.serve.http import Site, serve
 from exporter.serve.landing import SourceStatus
 from exporter.serve.security import Guard
@@ -53,12 +55,29 @@ class Loaded:
     catalog: Catalog
 
 
+@dataclass(frozen=True, slots=True)
+class LastReload:
+    """What the config reload self-metrics show: whether the last load succeeded, and
+    when the config in force was loaded (unix time)."""
+
+    successful: bool
+    loaded_at: float
+
+    def families(self) -> list[Family]:
+        return [
+            Family(contract.CONFIG_RELOAD_OK, {(): 1.0 if self.successful else 0.0}),
+            Family(contract.CONFIG_RELOAD_TIME, {(): self.loaded_at}),
+        ]
+
+
 class Service:
     """The exporter as it runs: reader, waker, HTTP server, stop and reload requests."""
 
     def __init__(self, config: Config, catalog: Catalog, load: Loader | None = None) -> None:
         self._loaded = Loaded(config, catalog)
         self._load = load
+        # Replaced whole (never mutated) by the loop; scrapes read it from other threads.
+        self._last_reload = LastReload(True, time.time())
         self._stop = threading.Event()
         self._reader = Reader(config, catalog, stopping=self._stop.is_set)
         self._waker = Waker(config.poll_interval)
@@ -70,7 +89,7 @@ class Service:
 
     def site(self, telemetry_path: str) -> Site:
         return Site(
-            lambda: families(self._reader.view(), self._info()),
+            self._families,
             self.registry,
             telemetry_path,
             self._reader.ready.is_set,
@@ -139,14 +158,22 @@ class Service:
                 return
             reply.put(self._reload_now())
 
+    def _families(self) -> Iterator[Family]:
+        yield from families(self._reader.view(), self._info())
+        yield from self._last_reload.families()
+
     def _reload_now(self) -> str | None:
+        # Without a config file there is nothing to load: the config in force stays
+        # current, so the reload metrics do not change.
         if self._load is None:
             return "nothing to reload: the exporter was not started from a config file"
         try:
             config, catalog = self._load()
         except ReloadError as error:
             log.error("reload failed, keeping the running config: %s", error)
+            self._last_reload = replace(self._last_reload, successful=False)
             return str(error)
+        self._last_reload = LastReload(True, time.time())
         self._reader.reload(config, catalog)
         self._waker.set_poll_interval(config.poll_interval)
         self._loaded = Loaded(config, catalog)

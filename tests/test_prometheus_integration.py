@@ -281,9 +281,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "    format: sip\n"
         "    start_at: beginning\n"
     )
+    # A web config without TLS or users, so that its self-metric, which an alert reads, is
+    # served as the others are.
+    web = base / "web.yml"
+    web.write_text("http_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n")
     try:
         with (
-            running_exporter(config) as exporter,
+            running_exporter(config, f"--web.config.file={web}") as exporter,
             running_prometheus(prometheus_binary, base, exporter.port) as prometheus,
         ):
             steady_start = wait_for_warm_up(prometheus)

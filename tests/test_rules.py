@@ -1,13 +1,15 @@
 """The Prometheus rules in config/prometheus: promtool accepts them, their unit tests pass,
 and those unit tests show every alert firing and staying quiet on steady traffic, on low
 traffic and across a counter reset. Also the conventions every alert keeps (for, severity,
-summary, description quoting the catalog) and the one-place thresholds design.
+summary, description quoting the catalog, a runbook section in docs/runbooks.md, a
+dashboard link to a shipped dashboard) and the one-place thresholds design.
 
 promtool is required: without it these tests fail, they do not skip.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -18,6 +20,9 @@ from typing import Any
 import pytest
 import yaml
 
+from exporter.catalog import Catalog
+from exporter.data import builtin_catalog_text
+
 REPO = Path(__file__).resolve().parents[1]
 RULES = REPO / "config" / "prometheus"
 THRESHOLDS = RULES / "thresholds.yml"
@@ -26,6 +31,13 @@ ALERTS = RULES / "alerts.yml"
 RULE_FILES = (THRESHOLDS, RECORDING, ALERTS)
 UNIT_TESTS = tuple(sorted((RULES / "tests").glob("*.yml")))
 README = RULES / "README.md"
+RUNBOOKS = REPO / "docs" / "runbooks.md"
+DASHBOARDS = REPO / "grafana" / "dashboards"
+# The one base of every runbook_url and dashboard_url: a site replaces each string once.
+RUNBOOK_BASE = "https://github.com/OWNER/sip-log-exporter/blob/main/docs/runbooks.md"
+GRAFANA_BASE = "https://grafana.example.com"
+# The profile whose texts the code alerts quote (as their descriptions do).
+PROFILE = "gb28181-platform"
 
 # The quiet cases every alert needs, by the prefix of the promtool test group's name.
 QUIET_KINDS = ("steady traffic", "low traffic", "counter reset")
@@ -209,3 +221,77 @@ def test_readme_documents_rule(name: str) -> None:
 
 def threshold_references(expr: str) -> set[str]:
     return set(re.findall(re.escape(THRESHOLD_PREFIX) + r"[a-z0-9_]+", expr))
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub (and GitLab, Gitea) gives a Markdown heading."""
+    kept = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return kept.replace(" ", "-")
+
+
+@cache
+def runbook_sections() -> dict[str, str]:
+    """The runbook's `## ` sections: heading to text."""
+    parts = re.split(r"^## (.+)$", RUNBOOKS.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+@pytest.mark.parametrize("alert", sorted(alerts()))
+def test_alert_links_its_runbook_section_under_the_one_runbook_base(alert: str) -> None:
+    base, _, anchor = alerts()[alert]["annotations"]["runbook_url"].partition("#")
+    assert base == RUNBOOK_BASE
+    assert alert in runbook_sections(), f"docs/runbooks.md has no section '## {alert}'"
+    assert anchor == github_anchor(alert)
+
+
+def test_every_runbook_section_is_an_alert() -> None:
+    assert sorted(runbook_sections()) == sorted(alerts())
+
+
+@pytest.mark.parametrize("alert", sorted(alerts()))
+def test_runbook_section_says_what_it_means_what_to_check_and_how_to_silence(alert: str) -> None:
+    text = runbook_sections()[alert]
+    for part in ("**What it means.**", "**Check first.**", "**Silence it.**"):
+        assert part in text, f"{alert}: no {part}"
+    assert f'alertname="{alert}"' in text, "the silence does not match the alert"
+
+
+def alert_codes(alert: str) -> list[str]:
+    """The SIP codes a code alert selects (`code="503"`, `code=~"431|434|499"`)."""
+    found = re.search(r'code=~?"([^"]+)"', str(alerts()[alert]["expr"]))
+    assert found, f"{alert} selects no code"
+    return found.group(1).split("|")
+
+
+@pytest.mark.parametrize("alert", code_alerts())
+def test_code_alert_runbook_quotes_the_catalog_for_users_and_engineers_in_zh_and_en(
+    alert: str,
+) -> None:
+    catalog = Catalog.from_yaml(builtin_catalog_text())
+    text = runbook_sections()[alert]
+    for code in alert_codes(alert):
+        info = catalog.lookup(code, PROFILE)
+        assert info is not None, code
+        for said in (info.user.zh, info.user.en, info.engineer.zh, info.engineer.en):
+            assert said.strip() in text, f"{alert}: the catalog's text for {code} missing"
+
+
+def dashboard_uids() -> set[str]:
+    return {json.loads(path.read_text())["uid"] for path in DASHBOARDS.glob("*.json")}
+
+
+@pytest.mark.parametrize(
+    "alert", sorted(a for a, rule in alerts().items() if "dashboard_url" in rule["annotations"])
+)
+def test_dashboard_url_opens_a_shipped_dashboard_under_the_one_grafana_base(alert: str) -> None:
+    url = alerts()[alert]["annotations"]["dashboard_url"]
+    found = re.fullmatch(re.escape(GRAFANA_BASE) + r"/d/([\w-]+)(\?var-source=.*)?", url)
+    assert found, url
+    assert found.group(1) in dashboard_uids()
+
+
+def test_every_alert_about_a_source_opens_its_dashboard_on_that_source() -> None:
+    for alert, rule in alerts().items():
+        url = rule["annotations"].get("dashboard_url", "")
+        if "$labels.source" in rule["annotations"]["description"] and url:
+            assert url.endswith("?var-source={{ $labels.source | urlquery }}"), alert
