@@ -129,6 +129,9 @@ AS_NOBODY = """
 import os, sys
 import bcrypt, encodings.idna, prometheus_client, ssl, watchdog.observers
 import exporter.cli, exporter.data, exporter.formats.sip
+# The interpreter's own files may be out of nobody's reach (a Python under /root): what
+# reading the package's data imports later is imported now, while still root.
+exporter.data.builtin_catalog_text(), exporter.data.recipe_texts()
 nobody = {uid}
 os.setgroups([])
 os.setgid({gid})
