@@ -66,7 +66,7 @@ def run_detect(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     if unfit:
         out.write(
             "Nothing reads " + ", ".join(unfit) + ": if these are SIP logs, a `regex` source "
-            "can (README: Formats); the lines above show what they look like.\n"
+            "can (README: Log formats); the lines above show what they look like.\n"
         )
     return 1 if unfit else 0
 
