@@ -1,11 +1,9 @@
 """The reader: every source's follower, stream and tally, on the one reader thread.
 
-Owns the one `Tally`, every `SourceFollower` and each source's transaction tracker,
-failure ranking and silence, on the reader thread; HTTP threads see them only through
-`Reader.view()`, a snapshot taken under the reader's lock, and `Reader.recent_codes()`, the
-codes of the last minutes from the response totals recorded once a minute. Starts from the
-checkpoint (`restore`), saves it every interval and at stop. The wall clock (for what
-people see) and the monotonic clock (for intervals and quiet time) are passed in.
+Owns the one `Tally`, every `SourceFollower` and each source's tracker, failure ranking
+and silence; HTTP threads see them only through snapshots (`view`, `recent_codes`) taken
+under the reader's lock. Starts from the checkpoint (`restore`), saves it every interval
+and at stop. The wall clock and the monotonic clock are passed in.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 
@@ -230,16 +228,21 @@ class Reader:
     def _gauges(self, source: _Source, last: float, now: float) -> SourceGauges:
         follower, matching = source.follower, source.matching
         tracker = matching.tracker if matching is not None else None
-        top = source.ranking.top(self._config.top_peers.count, now)
         return SourceGauges(
             follower.file_count,
             follower.lag_bytes,
             last,
             tracker.open_transactions if tracker else 0,
             tracker.open_sessions if tracker else 0,
-            tuple((r.peer, r.peer_type, r.failures) for r in top),
+            (),  # ranked when a view is taken: see `view`
             source.silence.reason,
         )
+
+    def _ranked(self, source: _Source, now: float) -> SourceGauges:
+        """The source's gauges with its failing peers ranked now."""
+        top = source.ranking.top(self._config.top_peers.count, now)
+        ranked = tuple((r.peer, r.peer_type, r.failures) for r in top)
+        return replace(source.gauges, top_failures=ranked)
 
     def save_checkpoint(self) -> None:
         path = self._config.checkpoint_file
@@ -248,15 +251,9 @@ class Reader:
         self._next_checkpoint = self._monotonic() + self._config.checkpoint_interval
         with self._lock:
             self._tally.inc(contract.CHECKPOINT_SAVES.name, ())
-            state = checkpoint.Checkpoint(
-                {s.config.name: s.follower.saved() for s in self._sources},
-                self._tally.dump(),
-                {
-                    s.config.name: s.matching.tracker.dump()
-                    for s in self._sources
-                    if s.matching is not None
-                },
-            )
+            held = {s.config.name: s.matching.tracker.dump() for s in self._sources if s.matching}
+            files = {s.config.name: s.follower.saved() for s in self._sources}
+            state = checkpoint.Checkpoint(files, self._tally.dump(), held)
         try:
             checkpoint.save(path, state, self._clock())
         except OSError as error:
@@ -265,9 +262,11 @@ class Reader:
                 self._tally.inc(contract.CHECKPOINT_ERRORS.name, ())
 
     def view(self) -> View:
+        # The failing peers are ranked here, when a scrape or the page asks, not on every
+        # pass: a busy log passes many times a second, and ranking cost more than reading.
         with self._lock:
-            snapshot = self._tally.snapshot()
-            gauges = {s.config.name: s.gauges for s in self._sources}
+            snapshot, now = self._tally.snapshot(), self._clock()
+            gauges = {s.config.name: self._ranked(s, now) for s in self._sources}
         return View(snapshot, gauges)
 
     def recent_codes(self) -> list[RecentCode]:
@@ -275,15 +274,12 @@ class Reader:
         now = self._clock()
         with self._lock:
             grown = self._history.increase(now, response_totals(self._tally.snapshot()))
-        profiles = self.profiles()
+        profiles, lookup = self.profiles(), self._catalog.lookup
         return [
             RecentCode(
-                source,
-                code,
-                count,
-                self._catalog.lookup(code, profiles[source]) if source in profiles else None,
+                source, code, n, lookup(code, profiles[source]) if source in profiles else None
             )
-            for (source, code), count in grown.items()
+            for (source, code), n in grown.items()
         ]
 
     def profiles(self) -> dict[str, str]:
