@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.backlog import high_water_mark
 from tests import sipmsg
 from tests.support import REPO, parse_samples, value
 
@@ -54,24 +55,12 @@ def replay_peak_rss(tmp_path: Path, mebibytes: int) -> tuple[int, float, int]:
         # test runner's own size) into ru_maxrss, while VmHWM belongs to the new program.
         peak = 0
         while process.poll() is None:
-            peak = max(peak, _high_water_mark(process.pid))
+            peak = max(peak, high_water_mark(process.pid))
             time.sleep(0.02)
     writer.join(timeout=10)
     assert process.returncode == 0
     counted = value(parse_samples(out_path.read_text()), "sip_responses_total")
     return peak, counted, blocks * per_block
-
-
-def _high_water_mark(pid: int) -> int:
-    """The process's peak resident size so far, in bytes (0 once it has gone)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 def test_replaying_1_gb_stays_within_80_mb_and_does_not_grow_with_the_input(
