@@ -1,7 +1,9 @@
 """A stock Debian 12 root filesystem for the install tests: `debootstrap --variant=minbase
 bookworm` from the mirror this machine's apt uses, plus what the quick start asks the OS
 for (`python3`, `python3-venv`), installed by apt inside it. Nothing else: no pip
-configuration, no wheels, no compiler; pip inside reaches PyPI as a user's would.
+configuration, no wheels, no compiler; pip inside reaches PyPI as a user's would. And the
+bare root that one starts from, as debootstrap leaves it: no Python at all, the host the
+single-file build is for.
 
 The network is this machine's: the root gets its /etc/resolv.conf and, when pip here is
 told to trust a certificate bundle (`PIP_CERT`, as behind a TLS-inspecting proxy), that
@@ -20,6 +22,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 SUITE = "bookworm"
@@ -58,11 +61,21 @@ def cache_folder() -> Path:
 
 
 def stock_root(today: datetime.date | None = None) -> Path:
-    """Today's root filesystem, built first if it is not there yet."""
+    """Today's root filesystem with the quick start's OS packages, built first if it is
+    not there yet."""
+    return _today(f"debian-{SUITE}", today, _build)
+
+
+def bare_root(today: datetime.date | None = None) -> Path:
+    """Today's root filesystem as debootstrap leaves it: no Python at all."""
+    return _today(f"debian-{SUITE}-bare", today, _build_bare)
+
+
+def _today(name: str, today: datetime.date | None, build: Callable[[Path], None]) -> Path:
     day = (today or datetime.date.today()).isoformat()
-    root = cache_folder() / f"debian-{SUITE}-{day}"
+    root = cache_folder() / f"{name}-{day}"
     if not root.is_dir():
-        _build(root)
+        _replace(root, build)
     _carry_network(root)
     return root
 
@@ -77,21 +90,31 @@ def _carry_network(root: Path) -> None:
         bundle.unlink(missing_ok=True)
 
 
-def _build(root: Path) -> None:
+def _replace(root: Path, build: Callable[[Path], None]) -> None:
     """Build into a scratch folder and rename it at the end, so an interrupted build is
-    never taken for a finished one; older days' roots go."""
+    never taken for a finished one; older days' roots of the same kind go."""
     scratch = root.with_name(root.name + ".building")
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.parent.mkdir(parents=True, exist_ok=True)
+    build(scratch)
+    shutil.rmtree(root, ignore_errors=True)
+    scratch.rename(root)
+    kind = root.name.rsplit("-", 3)[0]
+    for stale in root.parent.glob(f"{kind}-[0-9]*"):
+        if stale != root and not stale.name.endswith(".building"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _build_bare(scratch: Path) -> None:
     _check(["debootstrap", "--variant=minbase", SUITE, str(scratch), apt_mirror()], 900)
+
+
+def _build(scratch: Path) -> None:
+    """The bare root (copied, so both are built once a day) plus the OS packages."""
+    _check(["cp", "-a", "--reflink=auto", str(bare_root()), str(scratch)], 900)
     _carry_network(scratch)
     apt = "apt-get update -qq && apt-get install -y -qq --no-install-recommends"
     _check(in_root(scratch, f"{apt} {' '.join(OS_PACKAGES)} && apt-get clean"), 900)
-    shutil.rmtree(root, ignore_errors=True)
-    scratch.rename(root)
-    for stale in root.parent.glob(f"debian-{SUITE}-*"):
-        if stale != root and not stale.name.endswith(".building"):
-            shutil.rmtree(stale, ignore_errors=True)
 
 
 def in_root(root: Path, script: str) -> list[str]:
