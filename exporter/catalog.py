@@ -22,7 +22,16 @@ from exporter.catalog_file import (
     parse,
 )
 
-__all__ = ["CATEGORIES", "ORIGINS", "OTHER", "SEVERITIES", "Catalog", "CatalogError", "CodeInfo"]
+__all__ = [
+    "CATEGORIES",
+    "ORIGINS",
+    "OTHER",
+    "SEVERITIES",
+    "Catalog",
+    "CatalogError",
+    "CodeInfo",
+    "Explanation",
+]
 
 OTHER = "other"
 
@@ -50,6 +59,9 @@ class CodeInfo:
     reference: str
     user: Explanation
     engineer: Explanation
+    # What to look at first when the code fails, for the engineer on call; not every code
+    # has one. Defaults to None so that code building a CodeInfo by hand may leave it out.
+    check_first: Explanation | None = None
 
 
 def _chain(draft: Draft, profile: str) -> list[str]:
@@ -76,7 +88,13 @@ def _resolve(draft: Draft, entry: Entry, code: str, profile: str) -> CodeInfo:
         reference=fields["reference"],
         user=Explanation(zh=fields["user.zh"], en=fields["user.en"]),
         engineer=Explanation(zh=fields["engineer.zh"], en=fields["engineer.en"]),
+        check_first=_optional(fields, "check_first"),
     )
+
+
+def _optional(fields: Mapping[str, str], key: str) -> Explanation | None:
+    zh, en = fields.get(f"{key}.zh"), fields.get(f"{key}.en")
+    return Explanation(zh=zh, en=en) if zh is not None and en is not None else None
 
 
 def _labels(infos: Mapping[str, CodeInfo]) -> dict[str, tuple[str, str]]:

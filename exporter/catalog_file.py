@@ -32,12 +32,14 @@ _CODE = re.compile(r"-?[1-9][0-9]{0,5}")
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _CLOSED = {"category": CATEGORIES, "severity": SEVERITIES, "origin": ORIGINS}
 _SCALARS = ("reason", "category", "severity", "origin", "reference")
-_TEXTS = ("user", "engineer")
+_TEXTS = ("user", "engineer", "check_first")
 _CODE_KEYS = frozenset({*_SCALARS, *_TEXTS, "profiles"})
 _PROFILE_OVERRIDE_KEYS = frozenset({"reason", "category", "severity", "reference", *_TEXTS})
 _REQUIRED = ("reason", "category", "severity", "user.zh", "user.en", "engineer.zh", "engineer.en")
 # Codes a user's catalog adds may leave these out; the built-in catalog may not.
 _NEW_CODE_DEFAULTS = {"origin": "platform"}
+# Optional texts: a code may go without, but where one is given it has both languages.
+_OPTIONAL_TEXTS = ("check_first",)
 
 
 class CatalogError(Exception):
@@ -166,14 +168,9 @@ def _present(value: Mapping[object, object], name: str) -> bool:
 def _merge_code(draft: Draft, reader: _Reader, code: str, value: object, builtin: bool) -> None:
     path = _join("codes", code)
     fields = reader.fields(value, path, _CODE_KEYS)
-    overrides: dict[str, dict[str, str]] = {}
     raw = value.get("profiles") if isinstance(value, Mapping) else None
-    if raw is not None:
-        for name, spec in reader.section(raw, _join(path, "profiles")).items():
-            where = _join(path, "profiles", name)
-            if name not in draft.profiles:
-                reader.fail(where, _unknown_profile(name, draft))
-            overrides[name] = reader.fields(spec, where, _PROFILE_OVERRIDE_KEYS)
+    specs = {} if raw is None else reader.section(raw, _join(path, "profiles"))
+    overrides = {name: _override(draft, reader, path, name, spec) for name, spec in specs.items()}
     entry = draft.codes.get(code)
     if entry is None:
         required = (*_REQUIRED, "origin", "reference") if builtin else _REQUIRED
@@ -186,6 +183,31 @@ def _merge_code(draft: Draft, reader: _Reader, code: str, value: object, builtin
     entry.fields.update(fields)
     for name, override in overrides.items():
         entry.profiles.setdefault(name, {}).update(override)
+    _check_pairs(reader, path, value, entry.fields)
+    for name in overrides:
+        merged = {**entry.fields, **entry.profiles[name]}
+        _check_pairs(reader, _join(path, "profiles", name), specs[name], merged)
+
+
+def _override(draft: Draft, reader: _Reader, path: str, name: str, spec: object) -> dict[str, str]:
+    """One profile's override of a code's fields."""
+    where = _join(path, "profiles", name)
+    if name not in draft.profiles:
+        reader.fail(where, _unknown_profile(name, draft))
+    return reader.fields(spec, where, _PROFILE_OVERRIDE_KEYS)
+
+
+def _check_pairs(reader: _Reader, path: str, value: object, merged: Mapping[str, str]) -> None:
+    """An optional text a document gives must then be there in both languages: given
+    with it, or already in the fields it is merged onto (for a profile override, the
+    base entry's). A language given but invalid is reported where it is read."""
+    for key in _OPTIONAL_TEXTS:
+        given = value.get(key) if isinstance(value, Mapping) else None
+        if not isinstance(given, Mapping):
+            continue
+        for lang in ("zh", "en"):
+            if lang not in given and f"{key}.{lang}" not in merged:
+                reader.fail(_join(path, key, lang), f"missing ({key} needs both zh and en)")
 
 
 def _merge_document(

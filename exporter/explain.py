@@ -105,7 +105,15 @@ def _details(info: CodeInfo) -> list[str]:
         "  for the engineer:",
         f"    zh: {info.engineer.zh}",
         f"    en: {info.engineer.en}",
+        *_check_first(info),
     ]
+
+
+def _check_first(info: CodeInfo) -> list[str]:
+    given = info.check_first
+    if given is None:
+        return []
+    return ["  check first:", f"    zh: {given.zh}", f"    en: {given.en}"]
 
 
 def _unknown(catalog: Catalog, code: str, selected: list[str]) -> str:

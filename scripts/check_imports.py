@@ -60,6 +60,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "contract",
             "events",
             "recipes",
+            "vocabulary",
             "",
         ),
     ),
@@ -82,6 +83,7 @@ PURE = (
     "serve.recent",
     "ingest.decode",
     "recipes",
+    "vocabulary",
     "",  # the package itself: its version
 )
 # Pure modules that may still need one of the forbidden things, with the reason. None today.

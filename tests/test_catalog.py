@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exporter.catalog import CATEGORIES, SEVERITIES, Catalog, CatalogError, CodeInfo
+from exporter.catalog import CATEGORIES, SEVERITIES, Catalog, CatalogError, CodeInfo, Explanation
 from exporter.data import builtin_catalog_text
 
 SEED_TABLE = Path(__file__).parent / "data" / "seed_table.txt"
@@ -475,6 +475,74 @@ def test_from_yaml_reads_override_texts() -> None:
     assert info.severity == "error"
 
 
+CHECK_FIRST = {"zh": "先看设备是否在线", "en": "First check that the device is online"}
+
+
+def test_check_first_is_read_in_zh_and_en() -> None:
+    merged = Catalog.from_documents(
+        builtin(), {"codes": {"10001": {**NEW_CODE, "check_first": CHECK_FIRST}}}
+    )
+    info = merged.lookup("10001", PLATFORM)
+    assert info is not None
+    assert info.check_first == Explanation(zh=CHECK_FIRST["zh"], en=CHECK_FIRST["en"])
+
+
+def test_a_new_code_may_leave_out_check_first() -> None:
+    info = Catalog.from_documents(builtin(), {"codes": {"10001": NEW_CODE}}).lookup(
+        "10001", PLATFORM
+    )
+    assert info is not None
+    assert info.check_first is None
+
+
+def test_an_override_may_give_check_first_to_a_listed_code() -> None:
+    override = {"codes": {"182": {"check_first": CHECK_FIRST}}}
+    info = Catalog.from_documents(builtin(), override).lookup("182", "rfc3261")
+    assert info is not None
+    assert info.check_first == Explanation(zh=CHECK_FIRST["zh"], en=CHECK_FIRST["en"])
+
+
+def test_a_profile_override_gives_check_first_to_that_profile_and_those_extending_it() -> None:
+    override = {"codes": {"182": {"profiles": {"gb28181": {"check_first": CHECK_FIRST}}}}}
+    merged = Catalog.from_documents(builtin(), override)
+    given = [merged.lookup("182", profile) for profile in PROFILES]
+    assert [info.check_first is not None for info in given if info] == [False, True, True]
+
+
+def test_overriding_one_language_of_check_first_keeps_the_other() -> None:
+    first = {"codes": {"182": {"check_first": CHECK_FIRST}}}
+    second = {"codes": {"182": {"check_first": {"en": "Look at the queue"}}}}
+    info = Catalog.from_documents(builtin(), first, second).lookup("182", PLATFORM)
+    assert info is not None
+    assert info.check_first == Explanation(zh=CHECK_FIRST["zh"], en="Look at the queue")
+
+
+def test_check_first_given_in_one_language_only_is_refused() -> None:
+    half = {"check_first": {"zh": "先看设备是否在线"}}
+    bad = {"codes": {"10001": {**NEW_CODE, **half}, "182": {"profiles": {"gb28181": half}}}}
+    needs = "missing (check_first needs both zh and en)"
+    assert problems_of(bad) == {
+        f"override 1: codes.10001.check_first.en: {needs}",
+        f"override 1: codes.182.profiles.gb28181.check_first.en: {needs}",
+    }
+
+
+def test_check_first_of_the_wrong_shape_is_reported_with_its_key_path() -> None:
+    bad = {
+        "codes": {
+            "182": {
+                "check_first": "先看设备",
+                "profiles": {"gb28181": {"check_first": {"zh": 3, "en": "x"}}},
+            }
+        }
+    }
+    assert problems_of(bad) == {
+        "override 1: codes.182.check_first: expected a mapping, got a string",
+        "override 1: codes.182.profiles.gb28181.check_first.zh:"
+        " expected a non-empty string, got a number",
+    }
+
+
 def test_a_bad_user_catalog_lists_every_problem_with_its_key_path() -> None:
     bad = {
         "codes": {
@@ -489,7 +557,7 @@ def test_a_bad_user_catalog_lists_every_problem_with_its_key_path() -> None:
     }
     new_code_needs = "missing (required for a new code)"
     assert problems_of(bad) == {
-        "override 1: codes.486.colour: unknown key; allowed: category, engineer,"
+        "override 1: codes.486.colour: unknown key; allowed: category, check_first, engineer,"
         " origin, profiles, reason, reference, severity, user",
         "override 1: codes.486.category: 'bussy' is not one of: " + ", ".join(sorted(CATEGORIES)),
         "override 1: codes.486.profiles.asterisk: unknown profile 'asterisk';"
@@ -571,7 +639,9 @@ _OVERRIDES = st.fixed_dictionaries(
         "codes": st.dictionaries(
             st.sampled_from(["486", "503", "10001", "abc"]) | st.integers(),
             st.dictionaries(
-                st.sampled_from(["reason", "category", "severity", "user", "profiles"]),
+                st.sampled_from(
+                    ["reason", "category", "severity", "user", "check_first", "profiles"]
+                ),
                 _YAML_VALUES,
             ),
         ),

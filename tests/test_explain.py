@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -11,6 +12,14 @@ from exporter.data import builtin_catalog_text
 from exporter.explain import explain, explain_known
 
 CATALOG = Catalog.from_yaml(builtin_catalog_text())
+BUILTIN_DOCUMENT = yaml.safe_load(builtin_catalog_text())
+NEW_CODE = {
+    "reason": "Stream Lost",
+    "category": "media",
+    "severity": "error",
+    "user": {"zh": "视频流中断", "en": "The video stream was lost"},
+    "engineer": {"zh": "媒体服务器未收到 RTP 流", "en": "The media server received no RTP"},
+}
 
 
 def test_503_is_explained_once_for_all_profiles() -> None:
@@ -57,6 +66,37 @@ def test_profiles_that_agree_are_shown_together() -> None:
         "profile gb28181-platform (default): 301 Device Offline",
         "profiles rfc3261, gb28181: 301 Moved Permanently",
     ]
+
+
+def test_503_says_what_to_check_first_in_zh_and_en() -> None:
+    info = CATALOG.lookup("503", CATALOG.default_profile)
+    assert info is not None
+    assert info.check_first is not None
+    lines = explain(CATALOG, "503").splitlines()
+    at = lines.index("  check first:")
+    assert lines[at + 1 : at + 3] == [
+        f"    zh: {info.check_first.zh}",
+        f"    en: {info.check_first.en}",
+    ]
+
+
+def test_check_first_is_shown_in_zh_and_en_after_the_engineer_texts() -> None:
+    check_first = {"zh": "先看排队的请求", "en": "First look at the queued requests"}
+    catalog = Catalog.from_documents(
+        BUILTIN_DOCUMENT, {"codes": {"182": {"check_first": check_first}}}
+    )
+    lines = explain(catalog, "182").splitlines()
+    at = lines.index("  check first:")
+    assert lines[at - 3] == "  for the engineer:"
+    assert lines[at + 1 : at + 3] == [
+        "    zh: 先看排队的请求",
+        "    en: First look at the queued requests",
+    ]
+
+
+def test_a_code_without_check_first_shows_no_check_first_heading() -> None:
+    catalog = Catalog.from_documents(BUILTIN_DOCUMENT, {"codes": {"10001": NEW_CODE}})
+    assert "check first" not in explain(catalog, "10001")
 
 
 def test_explain_can_be_limited_to_chosen_profiles() -> None:
