@@ -110,10 +110,21 @@ local r = import 'lib/rules.libsonnet';
       ),
       alert(
         'SIP408SpikeRate',
+        comment=|||
+          Volume-aware as SIP503SpikeRate: the 408 rate must pass a fixed floor and a share of
+          the source's normal volume, so the steady trickle of 408s a large platform sees
+          (keepalives and queries to cameras that went offline) does not warn, while a
+          small one still warns at the floor.
+        |||,
         gap=true,
         expr=|||
           source_code:sip_responses:rate2m{code="408"}
             > on () group_left sip:alert_threshold:408_rate
+          and
+          source_code:sip_responses:rate2m{code="408"}
+            > ignoring (code, category) group_left
+          source:sip_final_responses:avg1h_rate5m
+            * on () group_left sip:alert_threshold:408_rate_share_of_normal
           and ignoring (code, category)
           (
             source:sip_final_responses:rate2m
@@ -124,9 +135,9 @@ local r = import 'lib/rules.libsonnet';
         severity='warning',
         dashboard='sip-overview',
         bySource=true,
-        summary='408 Request Timeout at {{ printf "%.3g" $value }}/s on {{ $labels.source }} (threshold {{ with query "sip:alert_threshold:408_rate" }}{{ . | first | value | printf "%.3g" }}{{ end }}/s).',
+        summary="408 Request Timeout at {{ printf \"%.3g\" $value }}/s on {{ $labels.source }} (threshold {{ with query \"sip:alert_threshold:408_rate\" }}{{ . | first | value | printf \"%.3g\" }}{{ end }}/s and {{ with query \"sip:alert_threshold:408_rate_share_of_normal\" }}{{ . | first | value | humanizePercentage }}{{ end }} of the last hour's final responses).",
         description=lines([
-          'Source {{ $labels.source }} ({{ $labels.instance }}): more 408 responses per second over the last 2 minutes than sip:alert_threshold:408_rate allows.',
+          "Source {{ $labels.source }} ({{ $labels.instance }}): more 408 responses per second over the last 2 minutes than sip:alert_threshold:408_rate allows, and more than sip:alert_threshold:408_rate_share_of_normal of the source's final responses per second over the last hour.",
         ] + catalogQuote + [
           'Check first: whether the timed-out devices are online (their last keepalive and registration); that the destination address and port are right; the network path between platform and devices (firewalls, NAT, an isolation gateway 网闸). 408 bursts often come before a 503 storm.',
         ]),
@@ -556,27 +567,11 @@ local r = import 'lib/rules.libsonnet';
           The alerts above compare against thresholds.yml; without it none of them fires.
         |||,
         gap=true,
-        expr=|||
-          label_replace(absent(sip:alert_threshold:min_final_responses_rate), "threshold", "min_final_responses_rate", "", "")
-          or label_replace(absent(sip:alert_threshold:503_ratio), "threshold", "503_ratio", "", "")
-          or label_replace(absent(sip:alert_threshold:503_rate), "threshold", "503_rate", "", "")
-          or label_replace(absent(sip:alert_threshold:503_rate_share_of_normal), "threshold", "503_rate_share_of_normal", "", "")
-          or label_replace(absent(sip:alert_threshold:408_ratio), "threshold", "408_ratio", "", "")
-          or label_replace(absent(sip:alert_threshold:408_rate), "threshold", "408_rate", "", "")
-          or label_replace(absent(sip:alert_threshold:408_rising_factor), "threshold", "408_rising_factor", "", "")
-          or label_replace(absent(sip:alert_threshold:408_rising_min_ratio), "threshold", "408_rising_min_ratio", "", "")
-          or label_replace(absent(sip:alert_threshold:device_offline_rate), "threshold", "device_offline_rate", "", "")
-          or label_replace(absent(sip:alert_threshold:routing_failure_rate), "threshold", "routing_failure_rate", "", "")
-          or label_replace(absent(sip:alert_threshold:permission_failure_rate), "threshold", "permission_failure_rate", "", "")
-          or label_replace(absent(sip:alert_threshold:invite_srd_p95_seconds), "threshold", "invite_srd_p95_seconds", "", "")
-          or label_replace(absent(sip:alert_threshold:invite_srd_baseline_factor), "threshold", "invite_srd_baseline_factor", "", "")
-          or label_replace(absent(sip:alert_threshold:min_invite_srd_rate), "threshold", "min_invite_srd_rate", "", "")
-          or label_replace(absent(sip:alert_threshold:transaction_timeout_ratio), "threshold", "transaction_timeout_ratio", "", "")
-          or label_replace(absent(sip:alert_threshold:min_transactions_rate), "threshold", "min_transactions_rate", "", "")
-          or label_replace(absent(sip:alert_threshold:source_silence_seconds), "threshold", "source_silence_seconds", "", "")
-          or label_replace(absent(sip:alert_threshold:parse_error_ratio), "threshold", "parse_error_ratio", "", "")
-          or label_replace(absent(sip:alert_threshold:parse_error_min_rate), "threshold", "parse_error_min_rate", "", "")
-        |||,
+        // One line per threshold of thresholds.yml, so none can be left out.
+        expr=std.join('\nor ', [
+          'label_replace(absent(%s), "threshold", "%s", "", "")' % [rule.record, std.substr(rule.record, std.length(r.thresholdPrefix), 100)]
+          for rule in $.thresholdGroups[0].rules
+        ]) + '\n',
         wait='5m',
         severity='warning',
         summary='Alert threshold sip:alert_threshold:{{ $labels.threshold }} is missing; the SIP alerts that use it cannot fire.',

@@ -43,6 +43,7 @@
       '503_rate_share_of_normal': 0.01,
       '408_ratio': 0.1,
       '408_rate': 0.5,
+      '408_rate_share_of_normal': 0.02,
       '408_rising_factor': 3,
       '408_rising_min_ratio': 0.02,
       device_offline_rate: 0.1,

@@ -29,7 +29,13 @@ local r = import 'lib/rules.libsonnet';
         408 Request Timeout: share of all final responses (SIP408SpikeRatio)…
       |||, gap=true),
       threshold('408_rate', comment=|||
-        …and absolute rate per second (SIP408SpikeRate).
+        …and rate per second (SIP408SpikeRate): above a floor (0.5/s = 30 a minute)…
+      |||),
+      threshold('408_rate_share_of_normal', comment=|||
+        …and above this share of the source's final responses per second over the last
+        hour: twice 503's, since a large platform always sees some 408s (keepalives and
+        queries to cameras that went offline). The two meet at 25 final responses a
+        second: below that the floor decides.
       |||),
       threshold('408_rising_factor', comment=|||
         SIP408RisingBefore503: the 408 share over the last 5 minutes is this many times

@@ -48,9 +48,10 @@ function(c)
       g.target('sum by (%(by)s, source) (source_code:sip_responses:rate2m{code="408", %(sel)s}) / sum by (%(by)s, source) (source:sip_final_responses:rate2m{%(sel)s} > 0)' % s, '%(legend)s {{source}}' % s),
       g.target('sip:alert_threshold:408_ratio{%(thr)s}' % s, 'alert threshold %(siteLegend)s' % s),
     ], unit='percentunit') + { fieldConfig+: { overrides: [g.thresholdOverride] } },
-    g.timeseries(14, '408 Request Timeout per second (2m)', '408 responses per second per source, over the same 2-minute window SIP408SpikeRate evaluates; the red dashed line is sip:alert_threshold:408_rate.', { h: 8, w: 12, x: 12, y: 28 }, [
+    g.timeseries(14, '408 Request Timeout per second (2m)', "408 responses per second per source, over the same 2-minute window SIP408SpikeRate evaluates. The alert needs both red dashed lines passed: the floor sip:alert_threshold:408_rate, and sip:alert_threshold:408_rate_share_of_normal of the source's normal final responses per second (source:sip_final_responses:avg1h_rate5m), one line per source.", { h: 8, w: 12, x: 12, y: 28 }, [
       g.target('sum by (%(by)s, source) (source_code:sip_responses:rate2m{code="408", %(sel)s})' % s, '%(legend)s {{source}}' % s),
       g.target('sip:alert_threshold:408_rate{%(thr)s}' % s, 'alert threshold %(siteLegend)s' % s),
+      g.target('sum by (%(by)s, source) (source:sip_final_responses:avg1h_rate5m{%(sel)s}) * on () group_left max(sip:alert_threshold:408_rate_share_of_normal{%(thr)s})' % s, 'alert threshold, %(legend)s {{source}} volume' % s),
     ], unit='reqps') + { fieldConfig+: { overrides: [g.thresholdOverride] } },
     g.timeseries(15, 'SER, SEER and ISA by source (5m)', 'RFC 6076 session KPIs per source, from the recording rules source:sip_ser:ratio_rate5m, source:sip_seer:ratio_rate5m and source:sip_isa:ratio_rate5m.', { h: 8, w: 12, x: 0, y: 36 }, [
       g.target('source:sip_ser:ratio_rate5m{%(sel)s}' % s, 'SER %(legend)s {{source}}' % s),

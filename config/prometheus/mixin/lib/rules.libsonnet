@@ -19,9 +19,11 @@
     gap:: gap,
   },
 
+  thresholdPrefix:: 'sip:alert_threshold:',
+
   // A threshold: the constant series sip:alert_threshold:NAME with the value in c.
   threshold(c, name, comment=null, gap=false)::
-    self.record('sip:alert_threshold:' + name, 'vector(%s)' % ('%.15g' % c.thresholds[name]), comment, gap),
+    self.record(self.thresholdPrefix + name, 'vector(%s)' % ('%.15g' % c.thresholds[name]), comment, gap),
 
   // An alert with its runbook section (runbookURLBase#alertname, as GitHub names a
   // heading's anchor) and, given a dashboard uid, its dashboard_url; bySource opens the
