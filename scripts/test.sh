@@ -12,7 +12,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # (systemd-analyze verify on the unit), sip-tester (SIPp: real SIP traffic for the
 # transaction matching tests), debootstrap (a stock Debian 12 root for the install test).
 missing=()
-for package in prometheus mtail chromium fonts-wqy-microhei systemd sip-tester debootstrap; do
+for package in prometheus mtail chromium fonts-wqy-microhei systemd sip-tester debootstrap jsonnet; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

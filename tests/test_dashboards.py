@@ -39,13 +39,16 @@ UIDS = {
 SCHEMA_VERSION = 39
 PANEL_TYPES = {"timeseries", "stat", "table"}
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
+THRESHOLD_PREFIX = "sip:alert_threshold:"
 # Prometheus' own series that rules and dashboards may read.
 PROMETHEUS_SERIES = {"up", "ALERTS"}
 
 # Values for Grafana's variables when a query is checked or run outside Grafana.
 VARIABLES = {
-    "source": ".*",
+    "site": ".*",
     "job": ".*",
+    "instance": ".*",
+    "source": ".*",
     "profile": "gb28181-platform",
     "lang": "zh",
     "__rate_interval": "1m",
@@ -267,6 +270,73 @@ def test_dashboard_offers_the_datasource_and_source_variables(name: str) -> None
 
 
 @pytest.mark.parametrize("name", sorted(UIDS))
+def test_dashboard_offers_site_job_and_instance_each_filtered_by_the_ones_before(
+    name: str,
+) -> None:
+    variables = {v["name"]: v for v in load_dashboard(name)["templating"]["list"]}
+    order = ["site", "job", "instance", "source"]
+    for position, variable in enumerate(order):
+        found = variables[variable]
+        assert found["type"] == "query" and found["datasource"] == DATASOURCE, variable
+        # "All" is `.*`: it also matches series without the label (a site's own
+        # Prometheus does not show its external label `site`).
+        assert found["multi"] and found["includeAll"] and found["allValue"] == ".*", variable
+        for before in order[1:position]:
+            assert f'{before}=~"${before}"' in found["definition"], (variable, before)
+        if position > 0:
+            assert 'site=~"$site"' in found["definition"], variable
+    assert variables["site"]["definition"] == "label_values(sip_exporter_build_info, site)"
+    assert 'job="sip-log-exporter"' in variables["job"]["definition"]
+
+
+SELECTOR = re.compile(r"([A-Za-z_:][\w:]*)\{([^}]*)\}")
+
+
+def selectors(expr: str) -> dict[str, list[str]]:
+    """Metric name -> the matchers of each of its selectors in `expr`."""
+    found: dict[str, list[str]] = {}
+    for match in SELECTOR.finditer(expr):
+        found.setdefault(match.group(1), []).append(match.group(2))
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(UIDS))
+def test_every_query_selects_the_site_job_and_instance_variables(name: str) -> None:
+    for title, expr in queries(load_dashboard(name)):
+        found = selectors(expr)
+        for metric in metric_names(expr):
+            assert metric in found, f"{title}: {metric} is read without a selector"
+            for matchers in found[metric]:
+                assert 'site=~"$site' in matchers, f"{title}: {metric}{{{matchers}}}"
+                if metric.startswith(THRESHOLD_PREFIX):
+                    continue  # constants: no job, no instance
+                assert 'job=~"$job"' in matchers, f"{title}: {metric}{{{matchers}}}"
+                assert 'instance=~"$instance"' in matchers, f"{title}: {metric}{{{matchers}}}"
+
+
+@pytest.mark.parametrize("name", sorted(UIDS))
+def test_series_every_target_has_select_the_exporter_by_its_job(name: str) -> None:
+    # `up` and process_* are every target's: only the exporter's count.
+    for title, expr in queries(load_dashboard(name)):
+        for metric, matchers in selectors(expr).items():
+            if metric == "up" or metric.startswith("process_"):
+                assert all('job="sip-log-exporter"' in m for m in matchers), title
+
+
+@pytest.mark.parametrize("name", sorted(UIDS))
+def test_per_source_series_are_told_apart_by_site_and_instance(name: str) -> None:
+    for panel in panels(load_dashboard(name)):
+        for target in panel["targets"]:
+            expr, legend = target["expr"], target.get("legendFormat", "")
+            for grouping in re.findall(r"\bby \(([^)]*)\)", expr):
+                labels = [label.strip() for label in grouping.split(",")]
+                if "source" in labels or "instance" in labels:
+                    assert {"site", "instance"} <= set(labels), f"{panel['title']}: {expr}"
+            if "{{source}}" in legend or "{{instance}}" in legend:
+                assert "{{site}} {{instance}}" in legend, f"{panel['title']}: {legend}"
+
+
+@pytest.mark.parametrize("name", sorted(UIDS))
 def test_queries_of_per_source_metrics_filter_on_the_source_variable(name: str) -> None:
     for title, expr in queries(load_dashboard(name)):
         if any(per_source(metric) for metric in metric_names(expr)):
@@ -328,11 +398,21 @@ def test_every_dashboard_query_is_valid_promql(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def threshold_lines(name: str) -> set[str]:
+    """The series a dashboard draws as lines of their own (a query reading one series)."""
+    found = set()
+    for _, expr in queries(load_dashboard(name)):
+        (metric, *others) = sorted(metric_names(expr))
+        if not others and expr.startswith(metric + "{"):
+            found.add(metric)
+    return found
+
+
 def test_overview_draws_the_503_and_408_alert_thresholds() -> None:
-    exprs = {expr for _, expr in queries(load_dashboard("sip-overview.json"))}
+    lines = threshold_lines("sip-overview.json")
     for code in ("503", "408"):
         for kind in ("ratio", "rate"):
-            assert f"sip:alert_threshold:{code}_{kind}" in exprs
+            assert f"sip:alert_threshold:{code}_{kind}" in lines
 
 
 def test_overview_shows_the_rfc_6076_kpis_and_the_failure_ratio() -> None:
@@ -347,10 +427,9 @@ def test_overview_shows_the_rfc_6076_kpis_and_the_failure_ratio() -> None:
 
 
 def test_transactions_dashboard_draws_what_the_transaction_alerts_evaluate() -> None:
-    exprs = {expr for _, expr in queries(load_dashboard("sip-transactions.json"))}
-    text = " ".join(exprs)
+    text = " ".join(expr for _, expr in queries(load_dashboard("sip-transactions.json")))
     for threshold in ("invite_srd_p95_seconds", "transaction_timeout_ratio"):
-        assert f"sip:alert_threshold:{threshold}" in exprs
+        assert f"sip:alert_threshold:{threshold}" in threshold_lines("sip-transactions.json")
     for series in (
         "source_direction:sip_srd_seconds:p95_rate5m",
         "source_direction:sip_srd_seconds:median6h_p95_rate5m",
@@ -403,7 +482,8 @@ def test_code_explainer_shows_explanations_in_the_language_of_the_lang_variable(
     expr = table["targets"][0]["expr"]
     assert '"user", "$1", "user_$lang"' in expr
     assert '"engineer", "$1", "engineer_$lang"' in expr
-    assert 'sip_response_code_info{profile="$profile"}' in expr
+    catalog = 'sip_response_code_info{site=~"$site", job=~"$job", instance=~"$instance", '
+    assert catalog + 'profile="$profile"}' in expr
     assert table["targets"][0]["instant"] and table["targets"][0]["format"] == "table"
 
 

@@ -1,0 +1,24 @@
+// Every file the mixin generates, by its path in the repository, for
+// scripts/build_mixin.py: a YAML document with its header comment, or a JSON document.
+// `config` (a top-level argument) is merged into _config.
+
+function(config={})
+  local mixin = (import 'mixin.libsonnet') + { _config+:: config };
+  // The rule groups with their comments made visible to the generator.
+  local annotated(item) = item {
+    '#comment': if std.objectHasAll(item, 'comment') then item.comment else null,
+    '#gap': std.objectHasAll(item, 'gap') && item.gap,
+  };
+  local groups(list) = { groups: [annotated(g) + { rules: std.map(annotated, g.rules) } for g in list] };
+  local yaml(header, document) = { header: header, yaml: document };
+  {
+    'config/prometheus/thresholds.yml': yaml(importstr 'headers/thresholds.txt', groups(mixin.thresholdGroups)),
+    'config/prometheus/rules.yml': yaml(importstr 'headers/rules.txt', groups(mixin.recordingGroups)),
+    'config/prometheus/alerts.yml': yaml(importstr 'headers/alerts.txt', groups(mixin.alertGroups)),
+  } + {
+    ['grafana/dashboards/' + name]: { json: mixin.grafanaDashboards[name] }
+    for name in std.objectFields(mixin.grafanaDashboards)
+  } + {
+    ['deploy/kubernetes/' + name]: yaml(mixin.kubernetesManifests[name].header, mixin.kubernetesManifests[name].document)
+    for name in std.objectFields(mixin.kubernetesManifests)
+  }
