@@ -5,7 +5,7 @@ Usage: python3 scripts/build_mixin.py [--config FILE] [--output DIR] [--check]
 Runs `jsonnet` (Debian: apt-get install jsonnet) on config/prometheus/mixin/files.jsonnet,
 which builds every file from the mixin's `_config`, and writes them under DIR (default:
 the repository): config/prometheus/{thresholds,rules,alerts}.yml, the Grafana dashboards
-in grafana/dashboards/ and the prometheus-operator manifests in deploy/kubernetes/.
+in grafana/dashboards/ and the prometheus-operator manifests in config/kubernetes/monitoring/.
 `--config FILE` merges a jsonnet object into `_config` (for example
 `{ sipExporterSelector: 'job="sip"' }`); `--check` writes nothing and exits 1 when a
 committed file differs from what the mixin generates.

@@ -59,7 +59,7 @@
       parse_error_min_rate: 0.01,
     },
 
-    // Kubernetes (deploy/kubernetes): where the PrometheusRule and the ServiceMonitor go,
+    // Kubernetes (config/kubernetes/monitoring): where the PrometheusRule and the ServiceMonitor go,
     // the labels prometheus-operator's ruleSelector / serviceMonitorSelector pick, and
     // the exporter's Service (config/kubernetes runs the DaemonSet it selects).
     kubernetes: {

@@ -19,6 +19,6 @@ function(config={})
     ['grafana/dashboards/' + name]: { json: mixin.grafanaDashboards[name] }
     for name in std.objectFields(mixin.grafanaDashboards)
   } + {
-    ['deploy/kubernetes/' + name]: yaml(mixin.kubernetesManifests[name].header, mixin.kubernetesManifests[name].document)
+    ['config/kubernetes/monitoring/' + name]: yaml(mixin.kubernetesManifests[name].header, mixin.kubernetesManifests[name].document)
     for name in std.objectFields(mixin.kubernetesManifests)
   }

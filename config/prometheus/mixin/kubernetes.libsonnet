@@ -1,4 +1,4 @@
-// prometheus-operator manifests (deploy/kubernetes): the rules as a PrometheusRule, and a
+// prometheus-operator manifests (config/kubernetes/monitoring): the rules as a PrometheusRule, and a
 // ServiceMonitor scraping the DaemonSet of config/kubernetes through a headless Service.
 // Each manifest has a header comment, written by the generator above the YAML.
 {
