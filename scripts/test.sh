@@ -10,9 +10,12 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # tests), mtail (the benchmark's generic contender, run by tests/test_benchmark.py),
 # chromium and a CJK font (the landing page in a real browser), systemd
 # (systemd-analyze verify on the unit), sip-tester (SIPp: real SIP traffic for the
-# transaction matching tests), debootstrap (a stock Debian 12 root for the install test).
+# transaction matching tests), debootstrap (a stock Debian 12 root for the install test),
+# victoria-metrics (VictoriaMetrics and vmalert: the remote-write path of the multi-site test),
+# jsonnet (the monitoring mixin's generator).
 missing=()
-for package in prometheus mtail chromium fonts-wqy-microhei systemd sip-tester debootstrap jsonnet; do
+for package in prometheus mtail chromium fonts-wqy-microhei systemd sip-tester debootstrap \
+  jsonnet victoria-metrics; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
