@@ -72,6 +72,8 @@ def evaluate(config: Path | None) -> dict[str, Any]:
 
 def render(spec: dict[str, Any]) -> str:
     """The text of one generated file."""
+    if "text" in spec:
+        return str(spec["text"])
     if "json" in spec:
         return json.dumps(spec["json"], indent=2, ensure_ascii=False) + "\n"
     text = spec["header"] + "\n".join(mapping_lines(spec["yaml"], 0)) + "\n"

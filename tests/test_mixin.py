@@ -83,10 +83,11 @@ def test_every_generated_file_equals_the_committed_one_byte_for_byte(shipped: Pa
         )
 
 
-def test_the_mixin_generates_every_rule_file_dashboard_and_kubernetes_manifest(
+def test_the_mixin_generates_every_rule_file_scrape_recipe_dashboard_and_manifest(
     shipped: Path,
 ) -> None:
     committed = {f"config/prometheus/{name}" for name in RULE_FILES}
+    committed |= {"config/prometheus/federate.yml", "config/prometheus/remote-write.yml"}
     committed |= {f"grafana/dashboards/{path.name}" for path in DASHBOARDS.glob("*.json")}
     committed |= {f"config/kubernetes/monitoring/{path.name}" for path in KUBERNETES.iterdir()}
     assert generated_paths(shipped) == committed
@@ -125,8 +126,8 @@ def test_the_job_selector_in_config_changes_sip_exporter_down(tmp_path: Path) ->
     assert alert(RULES, "SIPExporterDown")["expr"].strip() == 'up{job="sip-log-exporter"} == 0'
 
 
-def test_the_job_selector_in_config_reaches_every_place_it_appears(tmp_path: Path) -> None:
-    output = generate(tmp_path / "out", "{ sipExporterSelector: 'job=\"sip-edge\"' }")
+def test_the_job_in_config_reaches_every_place_it_appears(tmp_path: Path) -> None:
+    output = generate(tmp_path / "out", "{ sipExporterJob: 'sip-edge' }")
     for path in sorted(generated_paths(output)):
         lines = (output / path).read_text(encoding="utf-8").split("\n")
         text = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
@@ -139,6 +140,11 @@ def test_the_job_selector_in_config_reaches_every_place_it_appears(tmp_path: Pat
     rule = load_yaml(output / "config" / "kubernetes" / "monitoring" / "prometheus-rule.yaml")
     exprs = [r["expr"] for g in rule["spec"]["groups"] for r in g["rules"]]
     assert 'up{job="sip-edge"} == 0' in exprs
+    federation = load_yaml(output / "config" / "prometheus" / "federate.yml")
+    assert federation["scrape_configs"][0]["params"]["match[]"][0] == '{job="sip-edge"}'
+    remote = load_yaml(output / "config" / "prometheus" / "remote-write.yml")
+    keep = remote["remote_write"][0]["write_relabel_configs"][0]
+    assert (keep["source_labels"], keep["regex"]) == (["job"], "sip-edge")
 
 
 def test_a_threshold_in_config_changes_thresholds_yml_and_the_prometheus_rule(
@@ -147,7 +153,12 @@ def test_a_threshold_in_config_changes_thresholds_yml_and_the_prometheus_rule(
     output = generate(tmp_path / "out", "{ thresholds+: { '503_ratio': 0.125 } }")
     for document, groups in (
         (load_yaml(output / "config" / "prometheus" / "thresholds.yml"), "groups"),
-        (load_yaml(output / "config" / "kubernetes" / "monitoring" / "prometheus-rule.yaml")["spec"], "groups"),
+        (
+            load_yaml(output / "config" / "kubernetes" / "monitoring" / "prometheus-rule.yaml")[
+                "spec"
+            ],
+            "groups",
+        ),
     ):
         rules = {r.get("record"): r["expr"] for g in document[groups] for r in g["rules"]}
         assert rules["sip:alert_threshold:503_ratio"] == "vector(0.125)"

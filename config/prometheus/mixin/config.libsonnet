@@ -8,7 +8,11 @@
     // filter (the recording rules keep every target label), but `up` and `process_*`
     // are every target's: SIPExporterDown, the dashboards' "Exporters up", CPU and memory
     // panels and the dashboards' `job` variable select the exporter with this.
-    sipExporterSelector: 'job="sip-log-exporter"',
+    sipExporterJob: 'sip-log-exporter',
+    sipExporterSelector: 'job="%s"' % self.sipExporterJob,
+    // federate.yml and remote-write.yml select the exporter's series by job too: the
+    // federation's match[] with the selector, remote write's relabeling with this regex.
+    sipExporterJobRegex: self.sipExporterJob,
 
     // The label that tells sites apart: the site Prometheus servers' external_labels
     // (see config/prometheus/federate.yml). A site's own Prometheus does not show it on

@@ -1,5 +1,6 @@
 // Every file the mixin generates, by its path in the repository, for
-// scripts/build_mixin.py: a YAML document with its header comment, or a JSON document.
+// scripts/build_mixin.py: a YAML document with its header comment, a JSON document, or
+// a text filled in from a template.
 // `config` (a top-level argument) is merged into _config.
 
 function(config={})
@@ -11,10 +12,21 @@ function(config={})
   };
   local groups(list) = { groups: [annotated(g) + { rules: std.map(annotated, g.rules) } for g in list] };
   local yaml(header, document) = { header: header, yaml: document };
+  local filled(template) = {
+    text: std.strReplace(
+      std.strReplace(template, '@SELECTOR@', mixin._config.sipExporterSelector),
+      '@JOB_REGEX@',
+      mixin._config.sipExporterJobRegex
+    ),
+  };
   {
     'config/prometheus/thresholds.yml': yaml(importstr 'headers/thresholds.txt', groups(mixin.thresholdGroups)),
     'config/prometheus/rules.yml': yaml(importstr 'headers/rules.txt', groups(mixin.recordingGroups)),
     'config/prometheus/alerts.yml': yaml(importstr 'headers/alerts.txt', groups(mixin.alertGroups)),
+  } + {
+    // Federation and remote write: commented by hand, so text with the selectors filled in.
+    'config/prometheus/federate.yml': filled(importstr 'templates/federate.yml'),
+    'config/prometheus/remote-write.yml': filled(importstr 'templates/remote-write.yml'),
   } + {
     ['grafana/dashboards/' + name]: { json: mixin.grafanaDashboards[name] }
     for name in std.objectFields(mixin.grafanaDashboards)
