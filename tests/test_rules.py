@@ -171,6 +171,22 @@ def test_code_alert_description_quotes_the_catalog_for_users_and_engineers_in_zh
         assert f".Labels.{label}" in description, f"{alert} does not show {label}"
 
 
+@pytest.mark.parametrize("alert", code_alerts())
+def test_code_alert_says_what_to_check_first_in_the_catalogs_words(alert: str) -> None:
+    """One source for both: each code the alert selects brings the catalog's check_first
+    (gb28181-platform, the profile the alerts quote), zh and en, as `explain CODE` shows."""
+    rule = alerts()[alert]
+    catalog = Catalog.from_yaml(builtin_catalog_text())
+    selected = re.search(r'code=~?"([^"]+)"', rule["expr"])
+    assert selected, f"{alert} selects no code"
+    for code in selected.group(1).split("|"):
+        info = catalog.lookup(code, "gb28181-platform")
+        assert info is not None and info.check_first is not None, code
+        lines = rule["annotations"]["description"].splitlines()
+        assert f"先查: {info.check_first.zh}" in lines, code
+        assert f"Check first: {info.check_first.en}" in lines, code
+
+
 def transaction_alerts() -> tuple[str, ...]:
     (group,) = [g for g in load(ALERTS)["groups"] if g["name"] == "sip-transactions.alerts"]
     return tuple(rule["alert"] for rule in group["rules"])

@@ -20,6 +20,35 @@ local r = import 'lib/rules.libsonnet';
     '{{- end }}{{ else }}(No catalog entry: sip_response_code_info is not scraped.){{ end }}',
   ],
 
+  // What to check first when a code alert fires: the catalog's check_first, zh and en, in
+  // the gb28181-platform profile (its `extends` chain walked as the exporter walks it),
+  // so the alerts and `explain CODE` say the same. An alert over several codes picks the
+  // firing one's text by its `code` label.
+  local catalog = std.parseYaml(importstr '../../../exporter/data/catalog.yaml'),
+  // (jsonnet 0.18's parseYaml reads `extends: null` as "".)
+  local chain(profile) =
+    if profile == null || profile == '' then []
+    else [profile] + chain(catalog.profiles[profile].extends),
+  local checkFirstOf(code) =
+    local entry = catalog.codes[code];
+    local overrides = [
+      std.get(std.get(entry, 'profiles', {}), p, {})
+      for p in chain('gb28181-platform')
+    ];
+    local found = [o.check_first for o in overrides if std.objectHas(o, 'check_first')];
+    if std.length(found) > 0 then found[0] else entry.check_first,
+  local checkFirstLines(code) = [
+    '先查: ' + checkFirstOf(code).zh,
+    'Check first: ' + checkFirstOf(code).en,
+  ],
+  local checkFirst(codes) =
+    if std.length(codes) == 1 then checkFirstLines(codes[0])
+    else std.flattenArrays([
+      ['%s eq $labels.code "%s" -}}' % [if i == 0 then '{{ if' else '{{- else if', codes[i]]]
+      + checkFirstLines(codes[i])
+      for i in std.range(0, std.length(codes) - 1)
+    ]) + ['{{- end }}'],
+
   alertGroups:: [
     r.group('sip-responses.alerts', [
       alert(
@@ -43,9 +72,7 @@ local r = import 'lib/rules.libsonnet';
         summary='503 Service Unavailable is {{ $value | humanizePercentage }} of final responses on {{ $labels.source }} (threshold {{ with query "sip:alert_threshold:503_ratio" }}{{ . | first | value | humanizePercentage }}{{ end }}).',
         description=lines([
           'Source {{ $labels.source }} ({{ $labels.instance }}): 503 responses are a larger share of all final responses over the last 2 minutes than sip:alert_threshold:503_ratio allows.',
-        ] + catalogQuote + [
-          'Check first: which peer answers 503 (SIP codes dashboard, by direction and method); whether one device floods the platform with messages (capture on the SIP port: sngrep or tcpdump); the load of the platform and the media server (CPU, open streams, channel or licence limits).',
-        ]),
+        ] + catalogQuote + checkFirst(['503'])),
       ),
       alert(
         'SIP503SpikeRate',
@@ -78,9 +105,7 @@ local r = import 'lib/rules.libsonnet';
         summary="503 Service Unavailable at {{ printf \"%.3g\" $value }}/s on {{ $labels.source }} (threshold {{ with query \"sip:alert_threshold:503_rate\" }}{{ . | first | value | printf \"%.3g\" }}{{ end }}/s and {{ with query \"sip:alert_threshold:503_rate_share_of_normal\" }}{{ . | first | value | humanizePercentage }}{{ end }} of the last hour's final responses).",
         description=lines([
           "Source {{ $labels.source }} ({{ $labels.instance }}): more 503 responses per second over the last 2 minutes than sip:alert_threshold:503_rate allows, and more than sip:alert_threshold:503_rate_share_of_normal of the source's final responses per second over the last hour.",
-        ] + catalogQuote + [
-          'Check first: which peer answers 503 (SIP codes dashboard, by direction and method); whether one device floods the platform with messages (capture on the SIP port: sngrep or tcpdump); the load of the platform and the media server (CPU, open streams, channel or licence limits).',
-        ]),
+        ] + catalogQuote + checkFirst(['503'])),
       ),
       alert(
         'SIP408SpikeRatio',
@@ -104,9 +129,7 @@ local r = import 'lib/rules.libsonnet';
         summary='408 Request Timeout is {{ $value | humanizePercentage }} of final responses on {{ $labels.source }} (threshold {{ with query "sip:alert_threshold:408_ratio" }}{{ . | first | value | humanizePercentage }}{{ end }}).',
         description=lines([
           'Source {{ $labels.source }} ({{ $labels.instance }}): 408 responses are a larger share of all final responses over the last 2 minutes than sip:alert_threshold:408_ratio allows.',
-        ] + catalogQuote + [
-          'Check first: whether the timed-out devices are online (their last keepalive and registration); that the destination address and port are right; the network path between platform and devices (firewalls, NAT, an isolation gateway 网闸). 408 bursts often come before a 503 storm.',
-        ]),
+        ] + catalogQuote + checkFirst(['408'])),
       ),
       alert(
         'SIP408SpikeRate',
@@ -138,9 +161,7 @@ local r = import 'lib/rules.libsonnet';
         summary="408 Request Timeout at {{ printf \"%.3g\" $value }}/s on {{ $labels.source }} (threshold {{ with query \"sip:alert_threshold:408_rate\" }}{{ . | first | value | printf \"%.3g\" }}{{ end }}/s and {{ with query \"sip:alert_threshold:408_rate_share_of_normal\" }}{{ . | first | value | humanizePercentage }}{{ end }} of the last hour's final responses).",
         description=lines([
           "Source {{ $labels.source }} ({{ $labels.instance }}): more 408 responses per second over the last 2 minutes than sip:alert_threshold:408_rate allows, and more than sip:alert_threshold:408_rate_share_of_normal of the source's final responses per second over the last hour.",
-        ] + catalogQuote + [
-          'Check first: whether the timed-out devices are online (their last keepalive and registration); that the destination address and port are right; the network path between platform and devices (firewalls, NAT, an isolation gateway 网闸). 408 bursts often come before a 503 storm.',
-        ]),
+        ] + catalogQuote + checkFirst(['408'])),
       ),
       alert(
         'SIP408RisingBefore503',
@@ -195,8 +216,8 @@ local r = import 'lib/rules.libsonnet';
         summary="408 Request Timeout is rising on {{ $labels.source }}: {{ $value | humanizePercentage }} of final responses over 5 minutes, several times the last hour's share; a 503 storm may follow.",
         description=lines([
           'Source {{ $labels.source }} ({{ $labels.instance }}): the 408 share of final responses over the last 5 minutes is at least sip:alert_threshold:408_rising_factor times its share over the last hour, and above sip:alert_threshold:408_rising_min_ratio. 503 is not (yet) above its threshold.',
-        ] + catalogQuote + [
-          'Check first: act before the 503 storm: which devices or lower platforms time out (SIP codes dashboard, by method); whether they share a site, switch or isolation gateway (网闸); whether retransmissions and re-registrations are piling up on the platform.',
+        ] + catalogQuote + checkFirst(['408']) + [
+          'Before the 503 storm: which devices or lower platforms time out (SIP codes dashboard, by method); whether they share a site, switch or isolation gateway (网闸); whether retransmissions and re-registrations are piling up on the platform.',
         ]),
       ),
       alert(
@@ -213,9 +234,7 @@ local r = import 'lib/rules.libsonnet';
         summary='301 Device Offline at {{ printf "%.3g" $value }}/s on {{ $labels.source }} (threshold {{ with query "sip:alert_threshold:device_offline_rate" }}{{ . | first | value | printf "%.3g" }}{{ end }}/s).',
         description=lines([
           'Source {{ $labels.source }} ({{ $labels.instance }}): more "device offline" answers per second over the last 5 minutes than sip:alert_threshold:device_offline_rate allows.',
-        ] + catalogQuote + [
-          'Check first: whether the offline devices share a site, NVR, access switch or power supply (many at once points to the path, not the cameras); their keepalives and registration on the platform; whether users keep requesting streams of devices known to be offline.',
-        ]),
+        ] + catalogQuote + checkFirst(['301'])),
       ),
       alert(
         'SIPRoutingFailures',
@@ -231,9 +250,7 @@ local r = import 'lib/rules.libsonnet';
         summary='Routing failures: {{ $labels.code }} at {{ printf "%.3g" $value }}/s on {{ $labels.source }} (threshold {{ with query "sip:alert_threshold:routing_failure_rate" }}{{ . | first | value | printf "%.3g" }}{{ end }}/s).',
         description=lines([
           'Source {{ $labels.source }} ({{ $labels.instance }}): more {{ $labels.code }} responses per second over the last 5 minutes than sip:alert_threshold:routing_failure_rate allows.',
-        ] + catalogQuote + [
-          "Check first: the platform's routing range (路由范围) and cascade (级联) configuration for the affected domains; whether the routing server was restarted without restarting the platform; for 499, save the routing server's logs for the vendor.",
-        ]),
+        ] + catalogQuote + checkFirst(['431', '434', '499'])),
       ),
       alert(
         'SIPPermissionFailures',
@@ -249,9 +266,7 @@ local r = import 'lib/rules.libsonnet';
         summary='Permission failures: {{ $labels.code }} at {{ printf "%.3g" $value }}/s on {{ $labels.source }} (threshold {{ with query "sip:alert_threshold:permission_failure_rate" }}{{ . | first | value | printf "%.3g" }}{{ end }}/s).',
         description=lines([
           'Source {{ $labels.source }} ({{ $labels.instance }}): more {{ $labels.code }} responses per second over the last 5 minutes than sip:alert_threshold:permission_failure_rate allows.',
-        ] + catalogQuote + [
-          'Check first: the authorisation of platform user groups to device groups (here and on the other platform of a cascade); for 403, whether the device, platform or media server is offline; recent changes to users, roles or cascade shares.',
-        ]),
+        ] + catalogQuote + checkFirst(['403', '433'])),
       ),
     ]),
     r.group('sip-transactions.alerts', [
