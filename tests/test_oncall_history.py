@@ -10,7 +10,7 @@ import pytest
 
 from exporter.ingest import checkpoint
 from exporter.ingest.decode import CheckpointError
-from exporter.serve.history import CAP, COARSE, MINUTES, History
+from exporter.serve.history import CAP, COARSE, MINUTES, History, Key
 from exporter.serve.quantile import histogram_quantile
 from exporter.serve.recent import RESPONSES, _fold
 
@@ -81,7 +81,9 @@ def test_minutes_older_than_an_hour_are_merged_and_older_than_six_hours_forgotte
 def test_a_minute_with_more_keys_than_the_cap_sums_the_smallest_into_their_source() -> None:
     history = History(fold=_fold)
     history.start(T0, {})
-    totals = {(RESPONSES, "wvp", "in", "INVITE", str(code)): 1 for code in range(CAP + 50)}
+    totals: dict[Key, int] = {
+        (RESPONSES, "wvp", "in", "INVITE", str(code)): 1 for code in range(CAP + 50)
+    }
     totals[KEY] = 1000
     history.record(T0 + MINUTE, totals)
     grown = history.increase(T0 + MINUTE, totals, 15)

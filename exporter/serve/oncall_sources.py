@@ -88,10 +88,19 @@ def _timings(timings: tuple[Timing, ...], text: Text) -> str:
     items = "".join(
         f'<li data-method="{e(t.method)}"><code>{e(t.method)}</code> '
         f"{e(_seconds(t.p95) if t.p95 is not None else '–')} "
-        f"<small>({e(text['answered'].format(n=t.answered))})</small></li>"
+        f"<small>({e(_counts(t, text))})</small></li>"
         for t in timings
     )
     return f'<ul class="timings">{items}</ul>'
+
+
+def _counts(timing: Timing, text: Text) -> str:
+    counts = [text["answered"].format(n=timing.answered)]
+    if timing.timeouts:
+        counts.append(f"{text['timeouts']} {timing.timeouts}")
+    if timing.retransmissions:
+        counts.append(f"{text['retransmissions']} {timing.retransmissions}")
+    return ", ".join(counts)
 
 
 def _seconds(value: float) -> str:
