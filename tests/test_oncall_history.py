@@ -12,7 +12,7 @@ from exporter.ingest import checkpoint
 from exporter.ingest.decode import CheckpointError
 from exporter.serve.history import CAP, COARSE, MINUTES, History, Key
 from exporter.serve.quantile import histogram_quantile
-from exporter.serve.recent import RESPONSES, _fold
+from exporter.serve.recent import RESPONSES, fold_key
 
 T0 = 1_700_000_040.0  # a minute's start
 MINUTE = 60.0
@@ -78,19 +78,34 @@ def test_minutes_older_than_an_hour_are_merged_and_older_than_six_hours_forgotte
     assert 359 <= grown <= 359 + COARSE
 
 
-def test_a_minute_with_more_keys_than_the_cap_sums_the_smallest_into_their_source() -> None:
-    history = History(fold=_fold)
+def test_a_full_minute_gives_up_the_method_split_first_and_keeps_each_code() -> None:
+    history = History(fold=fold_key)
     history.start(T0, {})
     totals: dict[Key, int] = {
-        (RESPONSES, "wvp", "in", "INVITE", str(code)): 1 for code in range(CAP + 50)
+        (RESPONSES, "wvp", "in", f"M{n}", code): 1
+        for n in range(CAP // 2)
+        for code in ("503", "408", "200")
     }
-    totals[KEY] = 1000
     history.record(T0 + MINUTE, totals)
     grown = history.increase(T0 + MINUTE, totals, 15)
-    assert len(grown) <= CAP
-    assert grown[KEY] == 1000
-    assert sum(grown.values()) == sum(totals.values())
-    assert grown[(RESPONSES, "wvp", "overflow", "overflow", "overflow")] > 0
+    assert grown == {
+        (RESPONSES, "wvp", "overflow", "overflow", code): CAP // 2 for code in ("503", "408", "200")
+    }
+
+
+def test_a_minute_with_more_codes_than_the_cap_keeps_the_source_total() -> None:
+    history = History(fold=fold_key)
+    history.start(T0, {})
+    totals: dict[Key, int] = {
+        (RESPONSES, source, "in", "INVITE", str(code)): 2
+        for code in range(CAP)
+        for source in ("wvp", "sipp")
+    }
+    history.record(T0 + MINUTE, totals)
+    assert history.increase(T0 + MINUTE, totals, 15) == {
+        (RESPONSES, source, "overflow", "overflow", "overflow"): 2 * CAP
+        for source in ("wvp", "sipp")
+    }
 
 
 def test_an_old_checkpoint_without_history_loads_and_a_new_one_round_trips() -> None:

@@ -14,6 +14,7 @@ The peer of a message, from its direction and its From and To users:
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -104,7 +105,7 @@ class FailureRanking:
             if index >= first:
                 total.update(counts)
         # Ties go to the smaller ID, so that the served set does not flicker between scrapes.
-        ranked = sorted(total.items(), key=lambda item: (-item[1], item[0]))[:count]
+        ranked = heapq.nsmallest(count, total.items(), key=lambda item: (-item[1], item[0]))
         return [Ranked(peer, gb28181.peer_type(peer), n) for peer, n in ranked]
 
     def _forget_before(self, first: int) -> None:

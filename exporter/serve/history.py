@@ -8,9 +8,9 @@ last record: exactly the counter's value now less its value at the start of the 
 
 Bounds: six hours, kept minute by minute for the last hour and in five-minute slots
 before it (the six-hour trend is drawn in five-minute steps anyway), and at most `cap`
-keys per slot; beyond the cap, the smallest increases of a slot are summed into their
-key's `fold` (one key per kind and source), so the totals stay true while the detail
-thins.
+keys per slot; beyond the cap, a slot's keys are summed into coarser ones (`fold` at
+level 1, then at level 2 if that is not enough: first the method and direction go, then
+the code), so the totals stay true while the detail thins.
 Pure: the caller passes the time and the totals.
 """
 
@@ -23,18 +23,18 @@ from exporter.ingest.decode import CheckpointError
 
 Key = tuple[str, ...]
 Totals = Mapping[Key, int]
-Fold = Callable[[Key], Key]
+Fold = Callable[[Key, int], Key]  # a key at fold level 1 or 2
 
 STEP_SECONDS = 60
 MINUTES = 6 * 60
 FINE = 60  # minutes kept one by one; older ones are merged into slots of COARSE minutes
 COARSE = 5
 SLOTS = FINE + (MINUTES - FINE) // COARSE + 2
-CAP = 1000
+CAP = 2000
 VERSION = 1
 
 
-def _keep_key(key: Key) -> Key:
+def _keep_key(key: Key, level: int) -> Key:
     return key
 
 
@@ -47,23 +47,28 @@ class History:
         self._minutes: dict[int, dict[Key, int]] = {}
         self._last: dict[Key, int] = {}
         self._open: int | None = None  # the minute in which the totals were last recorded
+        self.changes = 0  # counts the records, so that a reader can keep what it derived
 
     def start(self, now: float, totals: Totals) -> None:
         """Begin from these totals (a start or a restart): nothing has grown yet."""
         self._last = dict(totals)
         self._open = _minute(now)
+        self.changes += 1
 
     def due(self, now: float) -> bool:
         return self._open is None or _minute(now) != self._open
 
     def record(self, now: float, totals: Totals) -> None:
-        """Add what grew since the last record to the minute of that record (when it
-        grew, to within the minute), and forget minutes older than the ring."""
-        minute = self._open if self._open is not None else _minute(now)
+        """Add what grew since the last record to the minute it grew in (to within the
+        minute), and merge or forget old minutes."""
+        # Passes record about once a minute, so what grew since the last record grew in the
+        # minute just ended (or, for a record within the same minute, in this one).
+        minute = _minute(now) - 1 if self._open is None else max(self._open, _minute(now) - 1)
         self._add(minute, self._grown(totals))
         self._last = dict(totals)
         self._open = _minute(now)
         self._age(self._open)
+        self.changes += 1
 
     def increase(self, now: float, totals: Totals, minutes: int) -> dict[Key, int]:
         """What each key grew by in the last `minutes` minutes (this one included)."""
@@ -76,18 +81,30 @@ class History:
         return grown
 
     def slots(self, now: float, totals: Totals, minutes: int, width: int) -> list[dict[Key, int]]:
-        """The last `minutes` minutes in slots of `width` minutes, oldest first (a
-        five-minute slot of the older hours counts in the slot holding its start)."""
-        current = _minute(now)
-        first = current - minutes + 1
+        """The last `minutes` minutes in slots of `width` minutes, oldest first, the current
+        one's growth since the last record in the last slot."""
+        out = self.closed(now, minutes, width)
+        for key, n in self.partial(totals).items():
+            out[-1][key] = out[-1].get(key, 0) + n
+        return out
+
+    def closed(self, now: float, minutes: int, width: int) -> list[dict[Key, int]]:
+        """As `slots`, without what grew since the last record; the same until the next
+        record (see `changes`). A five-minute slot of the older hours counts in the slot
+        holding its start."""
+        first = _minute(now) - minutes + 1
         count = -(-minutes // width)
         out: list[dict[Key, int]] = [{} for _ in range(count)]
-        for index, keys in [*self._minutes.items(), (current, self._grown(totals))]:
+        for index, keys in self._minutes.items():
             if index >= first:
                 slot = out[min(count - 1, (index - first) // width)]
                 for key, n in keys.items():
                     slot[key] = slot.get(key, 0) + n
         return out
+
+    def partial(self, totals: Totals) -> dict[Key, int]:
+        """What grew since the last record."""
+        return self._grown(totals)
 
     def dump(self, now: float, totals: Totals) -> dict[str, object]:
         """Plain data for a checkpoint taken with these totals: what grew since the last
@@ -111,6 +128,7 @@ class History:
         self._minutes = dict(
             _slot(slot, f"history.minutes[{i}]", 2 * self._cap) for i, slot in enumerate(slots)
         )
+        self.changes += 1
 
     def _age(self, current: int) -> None:
         """Merge minutes older than FINE into COARSE slots; forget those beyond MINUTES."""
@@ -138,13 +156,17 @@ def _minute(now: float) -> int:
 
 
 def _folded(keys: Mapping[Key, int], cap: int, fold: Fold) -> dict[Key, int]:
-    """The `cap` largest increases as they are, the rest summed into their fold keys."""
-    ranked = sorted(keys.items(), key=lambda item: -item[1])
-    kept = dict(ranked[: cap // 2])  # half: room for the fold keys and for growth
-    for key, n in ranked[cap // 2 :]:
-        folded = fold(key)
-        kept[folded] = kept.get(folded, 0) + n
-    return kept
+    """The keys summed at fold level 1, or at level 2 if level 1 still holds more than
+    `cap`. Every key of a kind folds alike, so a histogram's buckets stay one histogram."""
+    folded: dict[Key, int] = {}
+    for level in (1, 2):
+        folded = {}
+        for key, n in keys.items():
+            coarser = fold(key, level)
+            folded[coarser] = folded.get(coarser, 0) + n
+        if len(folded) <= cap:
+            break
+    return folded
 
 
 def _slot(value: object, where: str, cap: int) -> tuple[int, dict[Key, int]]:

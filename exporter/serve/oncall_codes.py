@@ -13,6 +13,7 @@ import html
 from collections.abc import Callable
 
 from exporter.serve.page_text import Text
+from exporter.serve.recent import OVERFLOW
 from exporter.serve.sparkline import sparkline
 from exporter.serve.status import CodeStatus, Split, Status
 from exporter.vocabulary import word
@@ -55,10 +56,12 @@ def _code(code: CodeStatus, status: Status, lang: str, text: Text) -> str:
 
 def _where(code: CodeStatus, lang: str, text: Text) -> str:
     def method(names: tuple[str, ...]) -> str:
+        if names[0] == OVERFLOW:
+            return text["summed"]
         return f"{names[0]} · {word('direction', names[1], lang)}"
 
     def device(names: tuple[str, ...]) -> str:
-        return word("peer_type", names[0], lang)
+        return text["summed"] if names[0] == OVERFLOW else word("peer_type", names[0], lang)
 
     peers = "".join(
         f"<li><code>{e(p.peer)}</code> {e(word('peer_type', p.peer_type, lang))} "

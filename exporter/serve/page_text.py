@@ -41,6 +41,7 @@ TEXT: Mapping[str, Text] = {
         "by_source": "by source",
         "peers": "failing most",
         "rest": "the rest",
+        "summed": "not told apart (a busy minute's detail, summed)",
         "user": "for the user",
         "engineer": "for the engineer",
         "check_first": "check first",
@@ -100,6 +101,7 @@ TEXT: Mapping[str, Text] = {
         "by_source": "按日志源",
         "peers": "失败最多的对端",
         "rest": "其余",
+        "summed": "未细分（繁忙时段的明细已合并）",
         "user": "用户看到的原因",
         "engineer": "工程师排查方向",
         "check_first": "首先检查",
@@ -158,7 +160,8 @@ tr.code td{border-top:2px solid #8a93a6}tr.where td{background:#fafbfd;font-size
 .check{background:#fff7e0;padding:.1em .4em}
 .state-waiting{color:#9a5b00}.state-catching_up{color:#2850a0}.state-following{color:#1f6f3f}
 .state-no_files,.state-no_records{color:#a40e26;font-weight:600}
-svg.spark line{stroke:#b8bfcc;stroke-width:1}svg.spark rect{fill:#2850a0}
-tr.sev-critical svg.spark rect,tr.sev-error svg.spark rect{fill:#a40e26}
+svg.spark .base{stroke:#b8bfcc;stroke-width:1;vector-effect:non-scaling-stroke}
+svg.spark .bars{fill:#2850a0}
+tr.sev-critical svg.spark .bars,tr.sev-error svg.spark .bars{fill:#a40e26}
 footer{margin-top:2em;color:#6b7385;font-size:.9em}
 """

@@ -33,40 +33,56 @@ PEERS_SHOWN = 5
 _MAX_RANKINGS = 200  # (source, code) pairs ranked; a flood of distinct codes stops there
 _MAX_DEVICE_KEYS = 5000
 _SLICES = 72  # five-minute slices over six hours
-_CAPACITY = 64  # peers per slice and code: the head of each ranking stays exact
+_CAPACITY = 24  # peers per slice and code: the five shown stay exact but in a flood
 
 
-def _fold(key: Key) -> Key:
-    """Where a key's increase goes when its minute is full: the same kind and source,
-    the rest `overflow`, but a histogram keeps its bucket (so it stays a histogram) and a
-    device count its code."""
+def fold_key(key: Key, level: int) -> Key:
+    """Where a key's increase goes when its slot is full: at level 1 the method and
+    direction become `overflow` (a response keeps its code, a device count its code, a
+    histogram its bucket); at level 2 the code too. The kind and source always stay."""
     kind, source, *rest = key
     if kind in (DURATION, SRD):
         return (kind, source, *(OVERFLOW for _ in rest[:-1]), rest[-1])
+    if kind == RESPONSES:
+        return (kind, source, OVERFLOW, OVERFLOW, rest[-1] if level == 1 else OVERFLOW)
     if kind == DEVICES:
-        return (kind, source, rest[0], OVERFLOW)
+        return (kind, source, rest[0] if level == 1 else OVERFLOW, OVERFLOW)
     return (kind, source, *(OVERFLOW for _ in rest))
+
+
+Trends = dict[tuple[str, ...], list[int]]
 
 
 @dataclass(frozen=True, slots=True)
 class Observed:
-    """One window as the history saw it: what each key grew by, the same per slot of the
-    trend (oldest first), and the top failing peers of each (source, code)."""
+    """One window as the history saw it: what each key grew by; the trend of the
+    responses per (source, code) and per (source,), one point per slot of `slot_minutes`,
+    oldest first; and the top failing peers of each (source, code)."""
 
     minutes: int
-    grown: Mapping[Key, int]
-    slots: list[dict[Key, int]]
     slot_minutes: int
+    points: int
+    grown: Mapping[Key, int]
+    trends: Mapping[tuple[str, ...], list[int]]
     peers: Mapping[tuple[str, str], list[Ranked]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Closed:
+    """What the closed minutes of a window add up to (unchanged until the next record)."""
+
+    grown: dict[Key, int]
+    trends: Trends
 
 
 class Recent:
     """The page's memory, owned by the reader thread."""
 
     def __init__(self) -> None:
-        self.history = History(fold=_fold)
+        self.history = History(fold=fold_key)
         self._devices: dict[Key, int] = {}
         self._rankings: dict[tuple[str, str], FailureRanking] = {}
+        self._closed: dict[tuple[int, ...], _Closed] = {}
 
     def start(self, now: float, snapshot: TallySnapshot, saved: object = None) -> None:
         """Begin at these counts, with the minutes of a checkpoint's history if any."""
@@ -99,14 +115,42 @@ class Recent:
 
     def window(self, now: float, snapshot: TallySnapshot, minutes: int, slot: int) -> Observed:
         """The last `minutes` minutes, with a trend in slots of `slot` minutes."""
-        totals = self.totals(snapshot)
-        grown = self.history.increase(now, totals, minutes)
+        closed = self._closed_part(now, minutes, slot)
+        grown, trends = dict(closed.grown), dict(closed.trends)
+        points = -(-minutes // slot)
+        for key, n in self.history.partial(self.totals(snapshot)).items():
+            grown[key] = grown.get(key, 0) + n
+            if key[0] == RESPONSES:
+                for trend in (key[1], key[4]), (key[1],):
+                    # A copy: the closed part's lists are kept for the next request.
+                    trends[trend] = [*trends.get(trend, [0] * points)]
+                    trends[trend][-1] += n
         ranked = {
             pair: ranking.top(PEERS_SHOWN, now, minutes * 60.0)
             for pair, ranking in self._rankings.items()
         }
-        slots = self.history.slots(now, totals, minutes, slot)
-        return Observed(minutes, grown, slots, slot, {p: r for p, r in ranked.items() if r})
+        peers = {pair: top for pair, top in ranked.items() if top}
+        return Observed(minutes, slot, points, grown, trends, peers)
+
+    def _closed_part(self, now: float, minutes: int, slot: int) -> _Closed:
+        """The closed minutes' sums, kept until the history records again or time moves
+        the window: the page is asked for far more often than once a minute."""
+        key = (self.history.changes, int(now // 60), minutes, slot)
+        closed = self._closed.get(key)
+        if closed is None:
+            slots = self.history.closed(now, minutes, slot)
+            grown: dict[Key, int] = {}
+            trends: Trends = {}
+            for i, part in enumerate(slots):
+                for k, n in part.items():
+                    grown[k] = grown.get(k, 0) + n
+                    if k[0] == RESPONSES:
+                        trends.setdefault((k[1], k[4]), [0] * len(slots))[i] += n
+                        trends.setdefault((k[1],), [0] * len(slots))[i] += n
+            closed = _Closed(grown, trends)
+            self._closed = {k: v for k, v in self._closed.items() if k[:2] == key[:2]}
+            self._closed[key] = closed
+        return closed
 
     def totals(self, snapshot: TallySnapshot) -> dict[Key, int]:
         """The keyed totals of one snapshot (and of the counts by kind of device)."""

@@ -217,12 +217,12 @@ def _code_trends(
     observed: Observed, profiles: Mapping[str, str]
 ) -> dict[tuple[str, str], tuple[int, ...]]:
     trends: dict[tuple[str, str], list[int]] = {}
-    size = len(observed.slots)
-    for i, slot in enumerate(observed.slots):
-        for key, n in slot.items():
-            if key[0] == RESPONSES:
-                pair = (key[4], profiles.get(key[1], ""))
-                trends.setdefault(pair, [0] * size)[i] += n
+    for key, points in observed.trends.items():
+        if len(key) == 2:
+            pair = (key[1], profiles.get(key[0], ""))
+            summed = trends.setdefault(pair, [0] * observed.points)
+            for i, n in enumerate(points):
+                summed[i] += n
     return {pair: tuple(points) for pair, points in trends.items()}
 
 
@@ -258,20 +258,12 @@ def _sources(
     for kind, rows in by_kind.items():
         for key, n in rows:
             per.setdefault(key[1], {}).setdefault(kind, []).append((key, n))
-    trends = _source_trends(observed)
-    quiet = (0,) * len(observed.slots)
-    states = [_source(s, per.get(s.name, {}), trends.get(s.name, quiet)) for s in sources]
+    quiet = [0] * observed.points
+    states = [
+        _source(s, per.get(s.name, {}), tuple(observed.trends.get((s.name,), quiet)))
+        for s in sources
+    ]
     return tuple(sorted(states, key=lambda s: not s.silent))  # stable: config order within
-
-
-def _source_trends(observed: Observed) -> dict[str, tuple[int, ...]]:
-    trends: dict[str, list[int]] = {}
-    size = len(observed.slots)
-    for i, slot in enumerate(observed.slots):
-        for key, n in slot.items():
-            if key[0] == RESPONSES:
-                trends.setdefault(key[1], [0] * size)[i] += n
-    return {source: tuple(points) for source, points in trends.items()}
 
 
 def _source(
