@@ -31,7 +31,8 @@ from exporter.events import Direction, Event, Kind
 from exporter.serve.families import SourceGauges
 from exporter.serve.landing import render
 from exporter.serve.recent import Recent
-from exporter.serve.status import SourceInput, Status, build
+from exporter.serve.status import SourceInput, Status
+from exporter.serve.status_build import build
 from exporter.serve.status_json import as_json
 
 PROFILE = "gb28181-platform"

@@ -31,7 +31,8 @@ from exporter.reader import Reader
 from exporter.serve.families import Family, families, info_rows
 from exporter.serve.http import Site, serve
 from exporter.serve.security import Guard
-from exporter.serve.status import WINDOWS, SourceInput, Status, build
+from exporter.serve.status import WINDOWS, SourceInput, Status
+from exporter.serve.status_build import build
 
 log = logging.getLogger(__name__)
 

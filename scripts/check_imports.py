@@ -86,6 +86,7 @@ PURE = (
     "serve.sparkline",
     "serve.status",
     "serve.status_json",
+    "serve.status_build",
     "serve.quantile",
     "serve.history",
     "serve.recent",

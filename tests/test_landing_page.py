@@ -22,7 +22,8 @@ from exporter.events import Direction, Event, Kind
 from exporter.serve.families import SourceGauges
 from exporter.serve.landing import choose_language, render
 from exporter.serve.recent import Recent
-from exporter.serve.status import SourceInput, Status, build
+from exporter.serve.status import SourceInput, Status
+from exporter.serve.status_build import build
 from exporter.serve.status_json import as_json
 from exporter.vocabulary import word
 

@@ -1,34 +1,21 @@
 """The on-call status: the data the landing page and its JSON twin share.
 
-Owns turning one window of the page's memory (`recent.Observed`), the sources' gauges and
-the catalog into values: per code (and catalog profile) seen in the window, its count,
-trend, split by method and direction, by kind of device and by source (top few, the rest
-summed), its top failing peers and its explanations; per source, its state in the "no
-silent zero" sense, its counts, trend, SRD and response-time p95 by method, timeouts,
-retransmissions and open transactions. Sources that read nothing come first; codes go
-most severe first, then by count. `as_json` is the twin's document. Pure.
+Owns the values (frozen) the page shows and the twin serves, taken over one window: per
+code (and catalog profile) seen in it, its count, trend, split by method and direction,
+by kind of device and by source (top few, the rest summed), its top failing peers and its
+catalog entry; per source, its state in the "no silent zero" sense, its counts, trend,
+SRD and response-time p95 by method, timeouts, retransmissions and open transactions.
+Also the windows the page offers. `status_build` makes them; `status_json` writes the
+twin's document. Pure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from exporter import contract
 from exporter.catalog import CodeInfo, Explanation
-from exporter.count.peers import is_failure
 from exporter.serve.families import SourceGauges
-from exporter.serve.history import Key
-from exporter.serve.quantile import histogram_quantile
-from exporter.serve.recent import (
-    DEVICES,
-    DURATION,
-    RESPONSES,
-    RETRANSMISSIONS,
-    SRD,
-    TIMEOUTS,
-    Observed,
-)
 
 TOP = 5  # parts of a split shown before "the rest"
 QUANTILE = 0.95
@@ -36,7 +23,6 @@ SEVERITIES = ("critical", "error", "warning", "info")
 # The page's windows, by their `?window=` name: minutes, and minutes per trend point.
 WINDOWS: Mapping[str, tuple[int, int]] = {"15m": (15, 1), "1h": (60, 1), "6h": (360, 5)}
 DEFAULT_WINDOW = "1h"
-_BUCKETS = contract.RESPONSE_BUCKETS
 
 Lookup = Callable[[str, str], CodeInfo | None]
 
@@ -147,185 +133,3 @@ class Status:
 
 def window_named(query_value: str) -> str:
     return query_value if query_value in WINDOWS else DEFAULT_WINDOW
-
-
-def build(
-    observed: Observed,
-    sources: Sequence[SourceInput],
-    lookup: Lookup,
-    *,
-    version: str,
-    now: float,
-    ready: bool,
-    window: str,
-) -> Status:
-    by_kind = _by_kind(observed.grown)
-    profiles = {s.name: s.profile for s in sources}
-    return Status(
-        version,
-        now,
-        ready,
-        window,
-        observed.minutes,
-        observed.slot_minutes,
-        _sources(observed, by_kind, sources),
-        _codes(observed, by_kind, profiles, lookup),
-    )
-
-
-def _by_kind(grown: Mapping[Key, int]) -> dict[str, list[tuple[Key, int]]]:
-    kinds: dict[str, list[tuple[Key, int]]] = {}
-    for key, n in grown.items():
-        kinds.setdefault(key[0], []).append((key, n))
-    return kinds
-
-
-def _codes(
-    observed: Observed,
-    by_kind: Mapping[str, list[tuple[Key, int]]],
-    profiles: Mapping[str, str],
-    lookup: Lookup,
-) -> tuple[CodeStatus, ...]:
-    grouped: dict[tuple[str, str], dict[str, dict[tuple[str, ...], int]]] = {}
-    for (_, source, direction, method, code), n in by_kind.get(RESPONSES, ()):
-        parts = grouped.setdefault((code, profiles.get(source, "")), {})
-        _count(parts.setdefault("methods", {}), (method, direction), n)
-        _count(parts.setdefault("sources", {}), (source,), n)
-    for (_, source, code, peer_type), n in by_kind.get(DEVICES, ()):
-        found = grouped.get((code, profiles.get(source, "")))
-        if found is not None:
-            _count(found.setdefault("devices", {}), (peer_type,), n)
-    trends = _code_trends(observed, profiles)
-    codes = [
-        CodeStatus(
-            code,
-            profile,
-            sum(parts["sources"].values()),
-            trends.get((code, profile), ()),
-            _split(parts["methods"]),
-            _split(parts.get("devices", {})),
-            _split(parts["sources"]),
-            _peers(observed, code, parts["sources"]),
-            lookup(code, profile) if profile else None,
-        )
-        for (code, profile), parts in grouped.items()
-    ]
-    return tuple(sorted(codes, key=_importance))
-
-
-def _code_trends(
-    observed: Observed, profiles: Mapping[str, str]
-) -> dict[tuple[str, str], tuple[int, ...]]:
-    trends: dict[tuple[str, str], list[int]] = {}
-    for key, points in observed.trends.items():
-        if len(key) == 2:
-            pair = (key[1], profiles.get(key[0], ""))
-            summed = trends.setdefault(pair, [0] * observed.points)
-            for i, n in enumerate(points):
-                summed[i] += n
-    return {pair: tuple(points) for pair, points in trends.items()}
-
-
-def _peers(observed: Observed, code: str, sources: Iterable[tuple[str, ...]]) -> tuple[Peer, ...]:
-    found = [
-        Peer(r.peer, r.peer_type, source, r.failures)
-        for (source,) in sources
-        for r in observed.peers.get((source, code), ())
-    ]
-    return tuple(sorted(found, key=lambda p: (-p.failures, p.peer, p.source))[:TOP])
-
-
-def _importance(code: CodeStatus) -> tuple[int, int, str, str]:
-    rank = SEVERITIES.index(code.severity) if code.severity in SEVERITIES else len(SEVERITIES)
-    return rank, -code.count, code.code, code.profile
-
-
-def _count(parts: dict[tuple[str, ...], int], names: tuple[str, ...], n: int) -> None:
-    parts[names] = parts.get(names, 0) + n
-
-
-def _split(parts: Mapping[tuple[str, ...], int]) -> Split:
-    ranked = sorted(parts.items(), key=lambda item: (-item[1], item[0]))
-    return Split(tuple(Share(n, c) for n, c in ranked[:TOP]), sum(c for _, c in ranked[TOP:]))
-
-
-def _sources(
-    observed: Observed,
-    by_kind: Mapping[str, list[tuple[Key, int]]],
-    sources: Sequence[SourceInput],
-) -> tuple[SourceState, ...]:
-    per: dict[str, dict[str, list[tuple[Key, int]]]] = {}
-    for kind, rows in by_kind.items():
-        for key, n in rows:
-            per.setdefault(key[1], {}).setdefault(kind, []).append((key, n))
-    quiet = [0] * observed.points
-    states = [
-        _source(s, per.get(s.name, {}), tuple(observed.trends.get((s.name,), quiet)))
-        for s in sources
-    ]
-    return tuple(sorted(states, key=lambda s: not s.silent))  # stable: config order within
-
-
-def _source(
-    source: SourceInput, grown: Mapping[str, list[tuple[Key, int]]], trend: tuple[int, ...]
-) -> SourceState:
-    responses = grown.get(RESPONSES, [])
-    srd = _buckets((int(key[2]), n) for key, n in grown.get(SRD, ()))
-    gauges = source.gauges
-    return SourceState(
-        source.name,
-        source.format,
-        source.profile,
-        source.patterns,
-        source.files,
-        _state(gauges),
-        gauges.lag_bytes,
-        gauges.last_record,
-        sum(n for _, n in responses),
-        sum(n for key, n in responses if is_failure(key[4])),
-        trend,
-        histogram_quantile(QUANTILE, _BUCKETS, srd),
-        srd[-1],
-        _timings(grown),
-        sum(n for _, n in grown.get(TIMEOUTS, ())),
-        sum(n for _, n in grown.get(RETRANSMISSIONS, ())),
-        gauges.open_transactions,
-        gauges.open_sessions,
-    )
-
-
-def _state(gauges: SourceGauges) -> str:
-    if gauges.silent:
-        return gauges.silent  # no silent zero: the words say why it counts nothing
-    if gauges.files == 0:
-        return "waiting"
-    return "catching_up" if gauges.lag_bytes > 0 else "following"
-
-
-def _timings(grown: Mapping[str, list[tuple[Key, int]]]) -> tuple[Timing, ...]:
-    buckets: dict[str, list[tuple[int, int]]] = {}
-    for key, n in grown.get(DURATION, ()):
-        buckets.setdefault(key[2], []).append((int(key[3]), n))
-    timeouts: dict[str, int] = {}
-    for key, n in grown.get(TIMEOUTS, ()):
-        timeouts[key[3]] = timeouts.get(key[3], 0) + n
-    repeated: dict[str, int] = {}
-    for key, n in grown.get(RETRANSMISSIONS, ()):
-        repeated[key[3]] = repeated.get(key[3], 0) + n
-    timings = []
-    for method in sorted({*buckets, *timeouts, *repeated}):
-        counts = _buckets(buckets.get(method, ()))
-        p95 = histogram_quantile(QUANTILE, _BUCKETS, counts)
-        timings.append(
-            Timing(method, counts[-1], p95, timeouts.get(method, 0), repeated.get(method, 0))
-        )
-    return tuple(timings)
-
-
-def _buckets(rows: Iterable[tuple[int, int]]) -> list[int]:
-    """Cumulative counts per bucket (+Inf last) from what each `le` bucket grew by."""
-    counts = [0] * (len(_BUCKETS) + 1)
-    for index, n in rows:
-        if 0 <= index < len(counts):
-            counts[index] += n
-    return counts
