@@ -8,6 +8,7 @@ real exporter and a real headless Chromium.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 
@@ -26,6 +27,7 @@ from exporter.serve.status import SourceInput, Status
 from exporter.serve.status_build import build
 from exporter.serve.status_json import as_json
 from exporter.vocabulary import word
+from tests.support import REPO
 
 CATALOG = Catalog.from_yaml(builtin_catalog_text())
 PROFILE = "gb28181-platform"
@@ -214,3 +216,31 @@ def test_the_json_twin_holds_the_same_numbers_as_the_page() -> None:
     # 999 is no SIP code: `other`, not a failure (4xx-6xx and the platforms' negative codes).
     assert source["responses"] == 52 and source["failures"] == 10
     assert f'<td class="num">{source["failures"]}</td>' in text
+
+
+def test_each_code_says_since_when_it_shows_in_the_window() -> None:
+    # Counted and recorded a minute before NOW (22:13:20): the growth is put in the minute
+    # before that record, 22:11.
+    page = status([event("503")])
+    (code,) = as_json(page)["codes"]
+    assert code["first_seen"] == 1_699_999_860.0
+    assert "since 22:11 UTC" in render(page, "en")
+    assert "自 22:11 UTC 起" in render(page, "zh")
+
+
+def _same_shape(made: object, documented: object, where: str = "") -> None:
+    """The same keys all the way down (lists compared by their first items, when both
+    have one)."""
+    if isinstance(documented, dict):
+        assert isinstance(made, dict) and set(made) == set(documented), where
+        for key, item in documented.items():
+            _same_shape(made[key], item, f"{where}.{key}")
+    elif isinstance(documented, list) and documented and isinstance(made, list) and made:
+        _same_shape(made[0], documented[0], f"{where}[0]")
+
+
+def test_the_documented_example_has_the_twins_shape() -> None:
+    text = (REPO / "docs" / "status-api.md").read_text(encoding="utf-8")
+    example = json.loads(text.split("```json\n", 1)[1].split("```", 1)[0])
+    quiet = SourceInput("cams", "kv", ("/x/*.log",), (), SourceGauges(silent="no_files"), PROFILE)
+    _same_shape(as_json(status(MIXED, more=[quiet])), example)

@@ -9,6 +9,7 @@ from logs, files or config goes through `html.escape`. Pure.
 
 from __future__ import annotations
 
+import datetime
 import html
 from collections.abc import Callable
 
@@ -42,7 +43,7 @@ def _code(code: CodeStatus, status: Status, lang: str, text: Text) -> str:
         f"<td><code>{e(code.code)}</code></td>"
         f"<td>{e(info.reason if info else '')}</td>"
         f'<td class="num">{code.count}</td>'
-        f"<td>{sparkline(code.trend, title)}</td>"
+        f"<td>{sparkline(code.trend, title)}{_since(code, text)}</td>"
         f"<td>{e(word('category', info.category, lang) if info else '')}</td>"
         f'<td class="sev">{e(word("severity", info.severity, lang) if info else "")}</td>'
     )
@@ -52,6 +53,13 @@ def _code(code: CodeStatus, status: Status, lang: str, text: Text) -> str:
         f'<tr class="where sev-{e(severity)}" {attributes}><td colspan="{len(_HEADS)}">'
         f"{_where(code, lang, text)}{_explained(code, lang, text)}</td></tr>"
     )
+
+
+def _since(code: CodeStatus, text: Text) -> str:
+    if code.since is None:
+        return ""
+    when = datetime.datetime.fromtimestamp(code.since, tz=datetime.UTC).strftime("%H:%M UTC")
+    return f'<br><span class="since">{e(text["since"].format(when=when))}</span>'
 
 
 def _where(code: CodeStatus, lang: str, text: Text) -> str:

@@ -19,19 +19,7 @@ from exporter.serve.status import SourceState, Status, Timing
 from exporter.vocabulary import word
 
 e = html.escape
-_HEADS = (
-    "source",
-    "state",
-    "lag",
-    "last_record",
-    "responses",
-    "failures",
-    "srd",
-    "timings",
-    "timeouts",
-    "retransmissions",
-    "open",
-)
+_HEADS = ("source", "state", "reading", "responses", "failures", "srd", "timings", "transactions")
 
 
 def silent_box(status: Status, lang: str, text: Text) -> str:
@@ -69,17 +57,27 @@ def _source(source: SourceState, status: Status, lang: str, text: Text) -> str:
         f"{e(source.profile)}<br>{files or e(text['no_file'])}<br>"
         f"{e(text['patterns'])} {patterns}</small></td>",
         f'<td class="state-{e(source.state)}">{e(word("state", source.state, lang))}</td>',
-        f'<td class="num">{source.lag_bytes}</td>',
-        f"<td>{e(_last(source, status.now, text))}</td>",
+        f'<td><span class="lag">{e(text["lag"])}: {source.lag_bytes}</span><br>'
+        f'<span class="last">{e(text["last_record"])}: {e(_last(source, status.now, text))}'
+        "</span></td>",
         f'<td class="num">{source.responses}<br>{sparkline(source.trend, title)}</td>',
         f'<td class="num">{source.failures}</td>',
         f'<td class="num">{e(srd)}</td>',
         f"<td>{_timings(source.timings, text)}</td>",
-        f'<td class="num">{source.timeouts}</td>',
-        f'<td class="num">{source.retransmissions}</td>',
-        f'<td class="num">{source.open_transactions}</td>',
+        f"<td>{_transactions(source, text)}</td>",
     )
     return f'<tr data-source="{e(source.name)}">{"".join(cells)}</tr>'
+
+
+def _transactions(source: SourceState, text: Text) -> str:
+    counts = (
+        ("timeouts", source.timeouts),
+        ("retransmissions", source.retransmissions),
+        ("open", source.open_transactions),
+    )
+    return "<br>".join(
+        f'<span class="{name}">{e(text[name])}: <b>{n}</b></span>' for name, n in counts
+    )
 
 
 def _timings(timings: tuple[Timing, ...], text: Text) -> str:

@@ -32,6 +32,7 @@ TEXT: Mapping[str, Text] = {
         "no_codes": "No responses in the last {window}.",
         "count": "count",
         "trend": "trend",
+        "since": "since {when}",
         "code": "code",
         "reason": "reason",
         "category": "category",
@@ -55,6 +56,8 @@ TEXT: Mapping[str, Text] = {
         "patterns": "patterns:",
         "state": "state",
         "lag": "lag (bytes)",
+        "reading": "reading",
+        "transactions": "transactions",
         "last_record": "last record",
         "none_yet": "none yet",
         "responses": "responses",
@@ -92,6 +95,7 @@ TEXT: Mapping[str, Text] = {
         "no_codes": "最近 {window} 没有响应。",
         "count": "次数",
         "trend": "趋势",
+        "since": "自 {when} 起",
         "code": "响应码",
         "reason": "原因短语",
         "category": "类别",
@@ -115,6 +119,8 @@ TEXT: Mapping[str, Text] = {
         "patterns": "匹配模式：",
         "state": "状态",
         "lag": "积压（字节）",
+        "reading": "读取",
+        "transactions": "事务",
         "last_record": "最近一条记录",
         "none_yet": "尚无",
         "responses": "响应数",
@@ -146,7 +152,8 @@ nav a,nav strong{margin-left:.6em}.lead{color:#4a5468;margin:.3em 0}
 table{border-collapse:collapse;width:100%;margin:.6em 0}
 td,th{border:1px solid #d5d9e2;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#f1f3f7;font-weight:600}#codes th{white-space:nowrap}
-#sources td:first-child{max-width:22em}.timings{margin:0;padding-left:1em;white-space:nowrap}
+#sources td:first-child{min-width:12em;max-width:22em}
+.timings{margin:0;padding-left:1em;white-space:nowrap}.since{color:#4a5468;font-size:.85em}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 code,.path{font-family:ui-monospace,"Noto Sans Mono CJK SC",monospace;font-size:.92em;
 word-break:break-all}

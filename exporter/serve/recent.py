@@ -30,10 +30,10 @@ SRD = "srd"  # source, bucket index: cumulative count of INVITEs answered that f
 OVERFLOW = "overflow"
 WINDOW_SECONDS = 6 * 3600.0  # the longest window the page offers
 PEERS_SHOWN = 5
-_MAX_RANKINGS = 200  # (source, code) pairs ranked; a flood of distinct codes stops there
+_MAX_RANKINGS = 100  # (source, code) pairs ranked; a flood of distinct codes stops there
 _MAX_DEVICE_KEYS = 5000
 _SLICES = 72  # five-minute slices over six hours
-_CAPACITY = 24  # peers per slice and code: the five shown stay exact but in a flood
+_CAPACITY = 16  # peers per slice and code: the five shown stay exact but in a flood
 
 
 def fold_key(key: Key, level: int) -> Key:

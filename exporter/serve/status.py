@@ -72,6 +72,7 @@ class CodeStatus:
     sources: Split  # names: (source,)
     peers: tuple[Peer, ...]
     info: CodeInfo | None  # None: not in the catalog
+    since: float | None = None  # start of the window's first trend point with this code
 
     @property
     def severity(self) -> str:

@@ -63,7 +63,7 @@ def build(
         observed.minutes,
         observed.slot_minutes,
         _sources(observed, by_kind, sources),
-        _codes(observed, by_kind, profiles, lookup),
+        _codes(observed, by_kind, profiles, lookup, now),
     )
 
 
@@ -79,6 +79,7 @@ def _codes(
     by_kind: Mapping[str, list[tuple[Key, int]]],
     profiles: Mapping[str, str],
     lookup: Lookup,
+    now: float,
 ) -> tuple[CodeStatus, ...]:
     grouped: dict[tuple[str, str], dict[str, dict[tuple[str, ...], int]]] = {}
     for (_, source, direction, method, code), n in by_kind.get(RESPONSES, ()):
@@ -101,6 +102,7 @@ def _codes(
             _split(parts["sources"]),
             _peers(observed, code, parts["sources"]),
             lookup(code, profile) if profile else None,
+            _since(trends.get((code, profile), ()), observed, now),
         )
         for (code, profile), parts in grouped.items()
     ]
@@ -118,6 +120,15 @@ def _code_trends(
             for i, n in enumerate(points):
                 summed[i] += n
     return {pair: tuple(points) for pair, points in trends.items()}
+
+
+def _since(trend: Sequence[int], observed: Observed, now: float) -> float | None:
+    """When the first trend point holding the code starts (to the minute)."""
+    first = next((i for i, n in enumerate(trend) if n), None)
+    if first is None:
+        return None
+    window_start = (int(now // 60) - observed.minutes + 1) * 60.0
+    return window_start + first * observed.slot_minutes * 60.0
 
 
 def _peers(observed: Observed, code: str, sources: Iterable[tuple[str, ...]]) -> tuple[Peer, ...]:

@@ -38,6 +38,7 @@ def _code(code: CodeStatus) -> dict[str, Any]:
         "profile": code.profile,
         "count": code.count,
         "trend": list(code.trend),
+        "first_seen": code.since,
         "reason": info.reason if info else None,
         "category": info.category if info else None,
         "severity": info.severity if info else None,
