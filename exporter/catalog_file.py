@@ -168,16 +168,9 @@ def _present(value: Mapping[object, object], name: str) -> bool:
 def _merge_code(draft: Draft, reader: _Reader, code: str, value: object, builtin: bool) -> None:
     path = _join("codes", code)
     fields = reader.fields(value, path, _CODE_KEYS)
-    overrides: dict[str, dict[str, str]] = {}
-    specs: dict[str, object] = {}
     raw = value.get("profiles") if isinstance(value, Mapping) else None
-    if raw is not None:
-        specs = reader.section(raw, _join(path, "profiles"))
-        for name, spec in specs.items():
-            where = _join(path, "profiles", name)
-            if name not in draft.profiles:
-                reader.fail(where, _unknown_profile(name, draft))
-            overrides[name] = reader.fields(spec, where, _PROFILE_OVERRIDE_KEYS)
+    specs = {} if raw is None else reader.section(raw, _join(path, "profiles"))
+    overrides = {name: _override(draft, reader, path, name, spec) for name, spec in specs.items()}
     entry = draft.codes.get(code)
     if entry is None:
         required = (*_REQUIRED, "origin", "reference") if builtin else _REQUIRED
@@ -194,6 +187,14 @@ def _merge_code(draft: Draft, reader: _Reader, code: str, value: object, builtin
     for name in overrides:
         merged = {**entry.fields, **entry.profiles[name]}
         _check_pairs(reader, _join(path, "profiles", name), specs[name], merged)
+
+
+def _override(draft: Draft, reader: _Reader, path: str, name: str, spec: object) -> dict[str, str]:
+    """One profile's override of a code's fields."""
+    where = _join(path, "profiles", name)
+    if name not in draft.profiles:
+        reader.fail(where, _unknown_profile(name, draft))
+    return reader.fields(spec, where, _PROFILE_OVERRIDE_KEYS)
 
 
 def _check_pairs(reader: _Reader, path: str, value: object, merged: Mapping[str, str]) -> None:

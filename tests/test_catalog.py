@@ -639,7 +639,9 @@ _OVERRIDES = st.fixed_dictionaries(
         "codes": st.dictionaries(
             st.sampled_from(["486", "503", "10001", "abc"]) | st.integers(),
             st.dictionaries(
-                st.sampled_from(["reason", "category", "severity", "user", "profiles"]),
+                st.sampled_from(
+                    ["reason", "category", "severity", "user", "check_first", "profiles"]
+                ),
                 _YAML_VALUES,
             ),
         ),

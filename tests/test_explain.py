@@ -68,6 +68,18 @@ def test_profiles_that_agree_are_shown_together() -> None:
     ]
 
 
+def test_503_says_what_to_check_first_in_zh_and_en() -> None:
+    info = CATALOG.lookup("503", CATALOG.default_profile)
+    assert info is not None
+    assert info.check_first is not None
+    lines = explain(CATALOG, "503").splitlines()
+    at = lines.index("  check first:")
+    assert lines[at + 1 : at + 3] == [
+        f"    zh: {info.check_first.zh}",
+        f"    en: {info.check_first.en}",
+    ]
+
+
 def test_check_first_is_shown_in_zh_and_en_after_the_engineer_texts() -> None:
     check_first = {"zh": "先看排队的请求", "en": "First look at the queued requests"}
     catalog = Catalog.from_documents(
