@@ -178,8 +178,7 @@ def test_the_storm_page_in_a_browser_in_chinese_and_english(storm: Exporter) -> 
         where = browser.evaluate("document.querySelector('#codes tr.where').innerText")
         assert "INVITE · 收到" in where and "网络摄像机(IPC)" in where
         assert entry.engineer.zh in where
-        if entry.check_first is not None:
-            assert entry.check_first.zh in where
+        assert entry.check_first is not None and entry.check_first.zh in where
         assert browser.evaluate("document.querySelectorAll('script, img').length") == 0
         assert browser.evaluate("document.querySelectorAll('svg.spark').length") >= 2
         browser.screenshot(ARTIFACTS / "oncall-storm-zh.png")
