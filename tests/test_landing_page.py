@@ -244,3 +244,14 @@ def test_the_documented_example_has_the_twins_shape() -> None:
     example = json.loads(text.split("```json\n", 1)[1].split("```", 1)[0])
     quiet = SourceInput("cams", "kv", ("/x/*.log",), (), SourceGauges(silent="no_files"), PROFILE)
     _same_shape(as_json(status(MIXED, more=[quiet])), example)
+
+
+def test_codes_of_a_source_no_longer_configured_are_not_shown() -> None:
+    tally, recent = Tally({}), Recent()
+    recent.start(NOW - 600, tally.snapshot())
+    counted = Labeler("gone", PROFILE, CATALOG.classify).count([event("503")])
+    tally.add(contract.RESPONSES.name, counted.responses)
+    recent.note(NOW - 60, "gone", counted)
+    observed = recent.window(NOW, tally.snapshot(), 60, 1)
+    page = build(observed, [], CATALOG.lookup, version="1", now=NOW, ready=True, window="1h")
+    assert page.codes == ()

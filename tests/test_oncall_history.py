@@ -163,3 +163,11 @@ def test_the_p95_is_interpolated_as_prometheus_histogram_quantile_does(
     q: float, cumulative: list[int], expected: float | None
 ) -> None:
     assert histogram_quantile(q, BOUNDS, cumulative) == pytest.approx(expected)
+
+
+def test_a_total_that_went_down_was_reset_and_counts_from_zero() -> None:
+    # A source removed by a reload loses its series; added again, it counts from 0.
+    history = History()
+    history.start(T0, {KEY: 10})
+    history.record(T0 + MINUTE, {KEY: 3})
+    assert history.increase(T0 + MINUTE + 1, {KEY: 5}, 15) == {KEY: 5}

@@ -138,8 +138,15 @@ class History:
             del self._minutes[index]
 
     def _grown(self, totals: Totals) -> dict[Key, int]:
-        last = self._last
-        return {key: n - last.get(key, 0) for key, n in totals.items() if n > last.get(key, 0)}
+        last, grown = self._last, {}
+        for key, n in totals.items():
+            before = last.get(key, 0)
+            # A total that went down was reset (its source removed and added again by a
+            # reload): as Prometheus' increase() does, it grew by all it holds now.
+            grew = n - before if n >= before else n
+            if grew:
+                grown[key] = grew
+        return grown
 
     def _add(self, minute: int, grown: Mapping[Key, int]) -> None:
         if not grown:

@@ -83,7 +83,9 @@ def _codes(
 ) -> tuple[CodeStatus, ...]:
     grouped: dict[tuple[str, str], dict[str, dict[tuple[str, ...], int]]] = {}
     for (_, source, direction, method, code), n in by_kind.get(RESPONSES, ()):
-        parts = grouped.setdefault((code, profiles.get(source, "")), {})
+        if source not in profiles:
+            continue  # removed by a reload: its counters are gone from /metrics too
+        parts = grouped.setdefault((code, profiles[source]), {})
         _count(parts.setdefault("methods", {}), (method, direction), n)
         _count(parts.setdefault("sources", {}), (source,), n)
     for (_, source, code, peer_type), n in by_kind.get(DEVICES, ()):
