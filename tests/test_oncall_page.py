@@ -1,6 +1,7 @@
 """The on-call page in a real exporter: fed by the demo and by a 503 storm, seen by a real
 headless Chromium in Chinese and English, its numbers equal to the exposition's over the
-same window, its history kept over a restart, its JSON twin behind the web config.
+same window and its p95s to a real Prometheus' histogram_quantile, its history kept over
+a restart, its JSON twin behind the web config.
 
 The screenshots are kept in test-artifacts/ for a person to look at:
 oncall-demo-zh.png, oncall-demo-en.png, oncall-storm-zh.png, oncall-storm-en.png.
@@ -9,15 +10,18 @@ oncall-demo-zh.png, oncall-demo-en.png, oncall-storm-zh.png, oncall-storm-en.png
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import bcrypt
 import pytest
+import yaml
 
 from exporter.catalog import Catalog
 from exporter.data import builtin_catalog_text
@@ -29,7 +33,9 @@ from tests.support import (
     Samples,
     basic_auth,
     free_port,
+    query,
     running_exporter,
+    running_prometheus,
     stop_process,
     value,
     wait_until,
@@ -144,6 +150,38 @@ def test_the_page_numbers_equal_the_exposition_over_the_same_window(storm: Expor
     srd = bucket_counts(samples, "sip_session_request_delay_seconds", None)
     assert source["srd_count"] == srd[-1][1]
     assert source["srd_p95_seconds"] == pytest.approx(reference_quantile(0.95, srd))
+
+
+def test_the_p95s_are_what_prometheus_histogram_quantile_says(
+    storm: Exporter, tmp_path: Path
+) -> None:
+    prometheus = shutil.which("prometheus")
+    assert prometheus, "prometheus not found (Debian: apt-get install prometheus)"
+    config = tmp_path / "prometheus.yml"
+    target = {"targets": [f"127.0.0.1:{storm.port}"]}
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "global": {"scrape_interval": "1s"},
+                "scrape_configs": [{"job_name": "sip", "static_configs": [target]}],
+            }
+        )
+    )
+    (source,) = status(storm)["sources"]
+    # A fresh exporter whose log is all counted: its buckets are the window's increase.
+    queries = {
+        "histogram_quantile(0.95, sum by (le) "
+        '(sip_response_duration_seconds_bucket{method="INVITE"}))': next(
+            m["p95_seconds"] for m in source["methods"] if m["method"] == "INVITE"
+        ),
+        "histogram_quantile(0.95, sum by (le) (sip_session_request_delay_seconds_bucket))": (
+            source["srd_p95_seconds"]
+        ),
+    }
+    with running_prometheus(prometheus, config, tmp_path) as url:
+        for expr, shown in queries.items():
+            answer = wait_until(partial(query, url, expr), timeout=30, what=expr)
+            assert answer == [pytest.approx(shown)]
 
 
 def bucket_counts(samples: Samples, metric: str, method: str | None) -> list[tuple[float, float]]:
