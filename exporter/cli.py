@@ -74,6 +74,14 @@ def _web_flags(*, inherited: bool = False) -> argparse.ArgumentParser:
         help="TLS and basic auth, in the exporter-toolkit format (README: Security)",
     )
     flags.add_argument(
+        "--web.landing-language",
+        dest="landing_language",
+        default=_default("auto", inherited),
+        choices=("auto", "zh", "en"),
+        help="language of the landing page: auto (default: Chinese unless the browser "
+        "prefers English), zh or en",
+    )
+    flags.add_argument(
         "--log.level",
         dest="log_level",
         default=_default("info", inherited),
@@ -194,6 +202,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         args.telemetry_path,
         config_file=args.config_file,
         web_config_file=args.web_config_file,
+        landing_language=args.landing_language,
     )
 
 
@@ -204,6 +213,7 @@ def serve_exporter(
     telemetry_path: str,
     config_file: str | None = None,
     web_config_file: str | None = None,
+    landing_language: str = "auto",
 ) -> int:
     """Run until SIGTERM/SIGINT; SIGHUP and POST /-/reload re-read `config_file`."""
     # Imported here: replay, explain and check-config need neither the HTTP stack nor
@@ -220,7 +230,7 @@ def serve_exporter(
     loader = None if config_file is None else partial(_reload, config_file)
     service = Service(config, catalog, loader)
     try:
-        return service.run(address, telemetry_path, guard)
+        return service.run(address, telemetry_path, guard, landing_language)
     except ListenError as error:
         raise UsageError(str(error)) from None
 
@@ -272,6 +282,7 @@ def _demo(args: argparse.Namespace) -> int:
             args.listen_address,
             args.telemetry_path,
             web_config_file=args.web_config_file,
+            landing_language=args.landing_language,
         )
     finally:
         stop.set()

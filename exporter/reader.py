@@ -1,7 +1,7 @@
 """The reader: every source's follower, stream and tally, on the one reader thread.
 
 Owns the one `Tally`, every `SourceFollower` and each source's tracker, failure ranking
-and silence; HTTP threads see them only through snapshots (`view`, `recent_codes`) taken
+and silence; HTTP threads see them only through snapshots (`view`, `observe`) taken
 under the reader's lock. Starts from the checkpoint (`restore`), saves it every interval
 and at stop. The wall clock and the monotonic clock are passed in.
 """
@@ -38,7 +38,7 @@ from exporter.ingest import checkpoint
 from exporter.ingest.follow import SavedFile, SourceFollower, SourceRead
 from exporter.restore import restore
 from exporter.serve.families import SourceGauges, View
-from exporter.serve.recent import History, RecentCode, response_totals
+from exporter.serve.recent import Observed, Recent
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +90,8 @@ class Reader:
         self._tally, self._saved_transactions = restored.tally, restored.transactions
         saved = restored.files
         self._sources = [self._make_source(s, catalog, saved) for s in config.sources]
-        self._history = History()
-        self._history.record(clock(), response_totals(self._tally.snapshot()))
+        self._recent = Recent()
+        self._recent.start(clock(), self._tally.snapshot(), restored.history)
         self.ready = threading.Event()
 
     def _make_source(
@@ -192,16 +192,18 @@ class Reader:
                 source.last_events = self._monotonic()
             self._silence(source, read)
             with self._lock:
-                failing = account(self._tally, source.labeler, read.batch, read, source.matching)
+                noted = partial(self._recent.note, now, source.config.name)
+                failing = account(
+                    self._tally, source.labeler, read.batch, read, source.matching, noted
+                )
                 self._idle(source)
                 source.ranking.add(failing, now)
                 source.gauges = self._gauges(source, last, now)
                 source.paths = tuple(follower.paths())
             behind = behind or follower.lag_bytes > 0
-        now = self._clock()
-        if self._history.due(now):
+        if self._recent.history.due(now := self._clock()):
             with self._lock:
-                self._history.record(now, response_totals(self._tally.snapshot()))
+                self._recent.tick(now, self._tally.snapshot())
         if not behind:
             self.ready.set()
         if self._config.checkpoint_file and self._monotonic() >= self._next_checkpoint:
@@ -253,7 +255,8 @@ class Reader:
             self._tally.inc(contract.CHECKPOINT_SAVES.name, ())
             held = {s.config.name: s.matching.tracker.dump() for s in self._sources if s.matching}
             files = {s.config.name: s.follower.saved() for s in self._sources}
-            state = checkpoint.Checkpoint(files, self._tally.dump(), held)
+            history = self._recent.dump(self._clock(), self._tally.snapshot())
+            state = checkpoint.Checkpoint(files, self._tally.dump(), held, history)
         try:
             checkpoint.save(path, state, self._clock())
         except OSError as error:
@@ -269,18 +272,10 @@ class Reader:
             gauges = {s.config.name: self._ranked(s, now) for s in self._sources}
         return View(snapshot, gauges)
 
-    def recent_codes(self) -> list[RecentCode]:
-        """Each (source, code) counted in the last minutes, with its catalog entry."""
-        now = self._clock()
+    def observe(self, minutes: int, slot: int) -> Observed:
+        """The landing page's last `minutes` minutes, with a trend in slots of `slot`."""
         with self._lock:
-            grown = self._history.increase(now, response_totals(self._tally.snapshot()))
-        profiles, lookup = self.profiles(), self._catalog.lookup
-        return [
-            RecentCode(
-                source, code, n, lookup(code, profiles[source]) if source in profiles else None
-            )
-            for (source, code), n in grown.items()
-        ]
+            return self._recent.window(self._clock(), self._tally.snapshot(), minutes, slot)
 
     def profiles(self) -> dict[str, str]:
         """Each source's catalog profile."""

@@ -22,6 +22,7 @@ from exporter.count.tally import Tally
 from exporter.data import builtin_catalog_text
 from exporter.ingest import checkpoint
 from exporter.ingest.follow import SavedFile
+from exporter.serve.history import History
 from exporter.validation import ConfigError, decode
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class Restored:
     tally: Tally
     transactions: Mapping[str, object] = field(default_factory=dict)
     files: Mapping[str, list[SavedFile]] | None = None
+    history: object = None  # the landing page's minutes (History.dump data), checked
 
 
 def restore(config: Config, clock: Callable[[], float]) -> Restored:
@@ -79,6 +81,8 @@ def restore(config: Config, clock: Callable[[], float]) -> Restored:
         tally = Tally.load(series_limits(config), saved.counters)
         for source in config.sources:
             matching_for(source, config, saved.transactions.get(source.name))
+        if saved.history is not None:
+            History().load(saved.history)
     except (checkpoint.CheckpointError, OSError) as error:
         aside = checkpoint.set_aside(path, clock()) if Path(path).exists() else None
         log.error(
@@ -88,4 +92,4 @@ def restore(config: Config, clock: Callable[[], float]) -> Restored:
         fresh.inc(contract.CHECKPOINT_ERRORS.name, ())
         return Restored(fresh)
     log.info("resuming from checkpoint %s", path)
-    return Restored(tally, saved.transactions, saved.files)
+    return Restored(tally, saved.transactions, saved.files, saved.history)

@@ -22,7 +22,7 @@ from types import FrameType
 from prometheus_client import ProcessCollector
 from prometheus_client.registry import CollectorRegistry
 
-from exporter import contract
+from exporter import __version__, contract
 from exporter.catalog import Catalog
 from exporter.config import Config
 from exporter.formats import format_name
@@ -30,8 +30,9 @@ from exporter.ingest.watch import Waker
 from exporter.reader import Reader
 from exporter.serve.families import Family, families, info_rows
 from exporter.serve.http import Site, serve
-from exporter.serve.landing import SourceStatus
 from exporter.serve.security import Guard
+from exporter.serve.status import WINDOWS, SourceInput, Status
+from exporter.serve.status_build import build
 
 log = logging.getLogger(__name__)
 
@@ -87,25 +88,31 @@ class Service:
         self.registry = CollectorRegistry(auto_describe=True)
         ProcessCollector(registry=self.registry)
 
-    def site(self, telemetry_path: str) -> Site:
+    def site(self, telemetry_path: str, language: str = "auto") -> Site:
         return Site(
             self._families,
             self.registry,
             telemetry_path,
             self._reader.ready.is_set,
             self._status,
-            self._reader.recent_codes,
+            language,
             self.reload,
         )
 
-    def run(self, address: str, telemetry_path: str, guard: Guard | None = None) -> int:
+    def run(
+        self,
+        address: str,
+        telemetry_path: str,
+        guard: Guard | None = None,
+        language: str = "auto",
+    ) -> int:
         """Serve until asked to stop; the caller's thread becomes the reader."""
         if os.geteuid() == 0:
             log.warning(
                 "running as root, which nothing here needs: run as a user that can read the logs"
             )
         try:
-            server = serve(address, self.site(telemetry_path), guard)
+            server = serve(address, self.site(telemetry_path, language), guard)
         except OSError as error:
             raise ListenError(f"cannot listen on {address}: {error.strerror or error}") from None
         log.info("listening on %s, serving %s", address, telemetry_path)
@@ -190,11 +197,14 @@ class Service:
         profiles = sorted({s.profile or default for s in loaded.config.sources})
         return info_rows(e for p in profiles for e in loaded.catalog.entries(p))
 
-    def _status(self) -> list[SourceStatus]:
+    def _status(self, window: str) -> Status:
+        """The on-call status over `window` (a name of `status.WINDOWS`)."""
+        minutes, slot = WINDOWS[window]
+        observed = self._reader.observe(minutes, slot)
         view, files = self._reader.view(), self._reader.files()
         profiles = self._reader.profiles()
-        return [
-            SourceStatus(
+        sources = [
+            SourceInput(
                 s.name,
                 format_name(s.format),
                 s.paths,
@@ -205,3 +215,13 @@ class Service:
             for s in self._loaded.config.sources
             if s.name in view.gauges
         ]
+        catalog = self._loaded.catalog
+        return build(
+            observed,
+            sources,
+            catalog.lookup,
+            version=__version__,
+            now=time.time(),
+            ready=self._reader.ready.is_set(),
+            window=window,
+        )

@@ -10,14 +10,14 @@ per-source state these functions are given. Pure: no files, no clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
 from exporter import contract
 from exporter.catalog import Catalog
 from exporter.config import Config, SourceConfig
-from exporter.count.labels import Labeler
+from exporter.count.labels import Counted, Labeler
 from exporter.count.peers import FailureRanking
 from exporter.count.tally import Exemplar, Tally
 from exporter.count.transactions import TABLES, UNMATCHED_REASONS, Matched, Tracker, exemplar_value
@@ -83,8 +83,10 @@ def account(
     batch: Batch,
     read: ReadCounts | None = None,
     matching: Matching | None = None,
+    counted_to: Callable[[Counted], None] | None = None,
 ) -> list[str]:
-    """Add one batch of a source's records, and its self-metric counts, to the tally.
+    """Add one batch of a source's records, and its self-metric counts, to the tally, and
+    hand what was counted to `counted_to` (the landing page's history).
 
     Returns the peers that failed in it (failed responses, timed-out requests)."""
     events = batch.events
@@ -95,6 +97,8 @@ def account(
         record_matched(tally, labeler.source, matched, matching.exemplars)
         events, failing = matched.counted, matched.timed_out_peers
     counted = labeler.count(events)
+    if counted_to is not None:
+        counted_to(counted)
     tally.add(contract.RESPONSES.name, counted.responses)
     tally.add(contract.REQUESTS.name, counted.requests)
     tally.add(contract.PEER_RESPONSES.name, counted.peers)

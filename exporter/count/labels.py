@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 
 from exporter import contract
@@ -42,6 +42,10 @@ class Counted:
     failing: list[str]
     # Responses whose code is no SIP code the catalog knows (labelled `other`).
     suspicious: int = 0
+    # Responses by (code label, peer type), and (code label, peer) of each failed one:
+    # the landing page's "where" of each code.
+    codes: Counter[Labels] = field(default_factory=Counter)
+    failing_codes: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,24 +67,25 @@ class Labeler:
                 responses[self.response_labels(direction, method, code)] += count
             else:
                 requests[(self.source, str(direction), method_label(method))] += count
-        peers, failing = self._peers(events)
+        counted = Counted(responses, requests, Counter(), [])
+        self._peers(events, counted)
         suspicious = sum(n for labels, n in responses.items() if labels[3] == OTHER)
-        return Counted(responses, requests, peers, failing, suspicious)
+        return replace(counted, suspicious=suspicious)
 
-    def _peers(self, events: Iterable[Event]) -> tuple[Counter[Labels], list[str]]:
+    def _peers(self, events: Iterable[Event], counted: Counted) -> None:
         """Responses by the kind of device at the other end (see `peers.peer_user`)."""
         groups: Counter[tuple[Kind, str, str, str, str]] = Counter(map(_PEER_FIELDS, events))
-        peers: Counter[Labels] = Counter()
-        failing: list[str] = []
         for (kind, direction, code, from_user, to_user), count in groups.items():
             if kind is not Kind.RESPONSE:
                 continue
             peer = peer_of(kind, direction, from_user, to_user)
-            _, category = self.classify(code, self.profile)
-            peers[(self.source, str(direction), gb28181.peer_type(peer), category)] += count
+            code_label, category = self.classify(code, self.profile)
+            peer_type = gb28181.peer_type(peer)
+            counted.peers[(self.source, str(direction), peer_type, category)] += count
+            counted.codes[(code_label, peer_type)] += count
             if peer and is_failure(code):
-                failing.extend([peer] * count)
-        return peers, failing
+                counted.failing.extend([peer] * count)
+                counted.failing_codes.extend([(code_label, peer)] * count)
 
     def response_labels(self, direction: str, method: str, code: str) -> Labels:
         code_label, category = self.classify(code, self.profile)

@@ -14,6 +14,8 @@ The peer of a message, from its direction and its From and To users:
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -89,18 +91,21 @@ class FailureRanking:
                 self._prune(current)
             current[peer] += 1
 
-    def top(self, count: int, now: float) -> list[Ranked]:
-        """The `count` peers with most failures in the window ending at `now`."""
+    def top(self, count: int, now: float, within: float | None = None) -> list[Ranked]:
+        """The `count` peers with most failures in the window ending at `now` (or in the
+        last `within` seconds of it, to the slice)."""
         if count <= 0:
             return []
         first = int(now // self._slice) - self._slices
         self._forget_before(first)
+        if within is not None:
+            first = max(first, int(now // self._slice) - math.ceil(within / self._slice))
         total: Counter[str] = Counter()
         for index, counts in self._counts.items():
             if index >= first:
                 total.update(counts)
         # Ties go to the smaller ID, so that the served set does not flicker between scrapes.
-        ranked = sorted(total.items(), key=lambda item: (-item[1], item[0]))[:count]
+        ranked = heapq.nsmallest(count, total.items(), key=lambda item: (-item[1], item[0]))
         return [Ranked(peer, gb28181.peer_type(peer), n) for peer, n in ranked]
 
     def _forget_before(self, first: int) -> None:

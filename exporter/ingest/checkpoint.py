@@ -1,4 +1,5 @@
-"""The checkpoint: file offsets, counter values and open transactions, saved together.
+"""The checkpoint: file offsets, counter values, open transactions and the landing page's
+history, saved together.
 
 Owns the checkpoint file's format and its writing (a temporary file beside it, fsync,
 rename, fsync of the folder), so that a crash at any moment leaves either the previous
@@ -33,6 +34,9 @@ class Checkpoint:
     counters: Any  # Tally.dump() data; Tally.load validates it
     # Per source, Tracker.dump() data (open transactions and sessions); Tracker.load checks.
     transactions: Mapping[str, Any] = field(default_factory=dict)
+    # The landing page's per-minute history (History.dump data, a section with its own
+    # version and bounds; History.load checks it). None: a checkpoint written without one.
+    history: Any = None
 
 
 def encode(checkpoint: Checkpoint, saved_at: float) -> bytes:
@@ -55,13 +59,15 @@ def encode(checkpoint: Checkpoint, saved_at: float) -> bytes:
         },
         "counters": checkpoint.counters,
         "transactions": checkpoint.transactions,
+        **({} if checkpoint.history is None else {"history": checkpoint.history}),
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def decode(data: bytes) -> Checkpoint:
     """The checkpoint in `data`; CheckpointError naming the first place that is wrong.
-    (The counters and transactions are checked by `Tally.load` and `Tracker.load`.)"""
+    (The counters, transactions and history are checked by `Tally.load`, `Tracker.load`
+    and `History.load`.)"""
     document = shape.mapping(shape.parse(data), "checkpoint")
     if document.get("format") != FORMAT:
         raise CheckpointError(f"not a {FORMAT} file")
@@ -74,7 +80,7 @@ def decode(data: bytes) -> Checkpoint:
         for entries in [shape.items(entries, f"files.{source}")]
     }
     transactions = shape.mapping(document.get("transactions", {}), "transactions")
-    return Checkpoint(decoded, document.get("counters", {}), transactions)
+    return Checkpoint(decoded, document.get("counters", {}), transactions, document.get("history"))
 
 
 def _saved_file(value: object, where: str) -> SavedFile:

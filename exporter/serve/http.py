@@ -1,5 +1,5 @@
-"""The HTTP side: `/metrics`, the landing page and the health endpoints, behind the web
-config's TLS and basic auth.
+"""The HTTP side: `/metrics`, the landing page, its JSON twin (`/api/v1/status`) and the
+health endpoints, behind the web config's TLS and basic auth.
 
 Owns the routes and content negotiation (Prometheus text or OpenMetrics, gzip). The
 exporter's own families are written by `exposition` (which keeps rendered series between
@@ -13,10 +13,10 @@ Handlers only read snapshots. Connections, their threads and their limits are
 from __future__ import annotations
 
 import gzip
+import json
 import logging
 import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from socketserver import BaseServer
@@ -29,17 +29,18 @@ from exporter import __version__
 from exporter.serve import landing
 from exporter.serve.exposition import Exposition
 from exporter.serve.families import Family
-from exporter.serve.landing import SourceStatus
 from exporter.serve.negotiation import OPENMETRICS, negotiate
-from exporter.serve.recent import WINDOW_SECONDS, RecentCode
 from exporter.serve.security import Guard
 from exporter.serve.server import LimitedHandler, Server
+from exporter.serve.status import Status, window_named
+from exporter.serve.status_json import as_json
 
-__all__ = ["Site", "SourceStatus", "parse_listen_address", "serve"]
+__all__ = ["Site", "parse_listen_address", "serve"]
 
 log = logging.getLogger(__name__)
 
-_GET_PATHS = ("/", "/-/healthy", "/-/ready")
+STATUS_PATH = "/api/v1/status"
+_GET_PATHS = ("/", STATUS_PATH, "/-/healthy", "/-/ready")
 # The landing page runs no script and loads nothing: say so to the browser as well.
 _PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'"
 
@@ -52,8 +53,10 @@ class Site:
     registry: CollectorRegistry  # collectors beyond the exporter's own (process metrics)
     telemetry_path: str
     ready: Callable[[], bool]
-    status: Callable[[], Sequence[SourceStatus]]
-    recent: Callable[[], Sequence[RecentCode]] = lambda: ()
+    # The on-call status over the window named (`15m`, `1h`, `6h`): the page and its twin.
+    status: Callable[[str], Status]
+    # The landing page's language: `auto` (from the browser), `zh` or `en`.
+    language: str = "auto"
     # Reloads the config; None when done, else what went wrong.
     reload: Callable[[], str | None] | None = None
 
@@ -112,6 +115,10 @@ class _Handler(LimitedHandler):
             self._metrics(site)
         elif path == "/":
             self._landing_page(site, query)
+        elif path == STATUS_PATH:
+            status = site.status(window_named(landing.query_value(query, "window")))
+            body = json.dumps(as_json(status), ensure_ascii=False).encode()
+            self._send(200, "application/json", body, {"Cache-Control": "no-store"})
         elif path == "/-/reload":
             self._send(
                 405,
@@ -168,20 +175,12 @@ class _Handler(LimitedHandler):
         self._send(200, content_type, body, headers)
 
     def _landing_page(self, site: Site, query: str) -> None:
-        lang = landing.choose_language(query, self.headers.get("Accept-Language"))
-        page = landing.Page(
-            version=__version__,
-            telemetry_path=site.telemetry_path,
-            ready=site.ready(),
-            sources=site.status(),
-            recent=site.recent(),
-            window_minutes=round(WINDOW_SECONDS / 60),
-            now=time.time(),
-        )
+        lang = landing.choose_language(query, self.headers.get("Accept-Language"), site.language)
+        status = site.status(window_named(landing.query_value(query, "window")))
         headers = {"Vary": "Accept-Language", "Cache-Control": "no-store"}
         if not any(name == "Content-Security-Policy" for name, _ in self._extra_headers):
             headers["Content-Security-Policy"] = _PAGE_POLICY
-        body = landing.render(page, lang).encode()
+        body = landing.render(status, lang, site.telemetry_path).encode()
         self._send(200, "text/html; charset=utf-8", body, headers)
 
     def _send(
