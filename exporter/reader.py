@@ -9,6 +9,7 @@ and at stop. The wall clock and the monotonic clock are passed in.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -35,7 +36,8 @@ from exporter.count.peers import FailureRanking
 from exporter.count.silence import Silence, telling
 from exporter.formats.stream import Batch, RecordStream
 from exporter.ingest import checkpoint
-from exporter.ingest.follow import SavedFile, SourceFollower, SourceRead
+from exporter.ingest.follow import MAX_VISITS, SavedFile, SourceFollower, SourceRead
+from exporter.ingest.walk import watch_folders
 from exporter.restore import restore
 from exporter.serve.families import SourceGauges, View
 from exporter.serve.recent import History, RecentCode, response_totals
@@ -93,6 +95,7 @@ class Reader:
         self._history = History()
         self._history.record(clock(), response_totals(self._tally.snapshot()))
         self.ready = threading.Event()
+        self.passes = self.searches = 0  # passes over the sources; those that searched
 
     def _make_source(
         self,
@@ -167,22 +170,24 @@ class Reader:
 
     def watched_folders(self) -> set[str]:
         """Folders whose file events should wake the reader (not those of poll_only sources)."""
-        return {
-            folder
-            for s in self._sources
-            if not s.config.poll_only
-            for folder in s.follower.watched_folders()
-        }
+        return {f for p in self.watched_patterns() for f in watch_folders(p, MAX_VISITS)}
 
-    def run_once(self) -> bool:
-        """One pass over every source, then a checkpoint if one is due.
+    def watched_patterns(self) -> tuple[str, ...]:
+        """The absolute paths whose file events wake the reader."""
+        watched = (s.config for s in self._sources if not s.config.poll_only)
+        return tuple(os.path.abspath(pattern) for c in watched for pattern in c.paths)
+
+    def run_once(self, search: bool = True) -> bool:
+        """One pass over every source, then a checkpoint if one is due. `search`: look
+        for every source's files again (a folder changed, or the poll is due).
 
         Returns whether some source has more to read than one pass takes, so that the
         caller goes on at once instead of waiting for a file event or the poll.
         """
+        self.passes, self.searches = self.passes + 1, self.searches + search
         behind = False
         for source in self._sources:
-            read = source.follower.poll()
+            read = source.follower.poll(search)
             follower = source.follower
             now = self._clock()
             last = now if read.batch.events else source.gauges.last_record
