@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -85,6 +86,8 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     }
     _say(f"timing replay, mtail and grep, {runs} alternating runs …")
     results["one_shot"] = side_by_side.compare(log, truth, mtail, runs, _say)
+    _say(f"timing backfill, {runs} runs …")
+    results["backfill"] = backfill(log, truth.bytes, runs, work / "backfill")
     if not args.skip_follow:
         _say("follow mode: sustained ingest …")
         results["sustained"] = follow.sustained(log, truth.lines, size["copies"], work / "s")
@@ -97,6 +100,25 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         results["metrics"] = follow.scrape_time(size["series"], 50, work / "m")
     results["targets"] = targets(results)
     return results
+
+
+def backfill(log: Path, size: int, runs: int, output: Path) -> dict[str, Any]:
+    """`sip-log-exporter backfill` on the corpus (UTC, 60 s steps): median wall and CPU
+    seconds and MB/s."""
+    command = [
+        *("python3", "-m", "exporter", "backfill", str(log)),
+        *("--timezone", "UTC", "--output", str(output)),
+    ]
+    command[0] = sys.executable
+    timed = [tools.timed(command, tools.exporter_env()) for _ in range(runs)]
+    wall = statistics.median(t.wall for t in timed)
+    return {
+        "command": " ".join(command),
+        "wall_s": [t.wall for t in timed],
+        "median_wall_s": wall,
+        "median_cpu_s": statistics.median(t.cpu for t in timed),
+        "mb_per_s": size / 1e6 / wall,
+    }
 
 
 def targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -149,6 +171,12 @@ def table(results: dict[str, Any]) -> str:
     rows.append(
         f"mtail takes {mtail:.1f}× as long as replay; replay takes {grep:.1f}× as long as grep -c."
     )
+    if "backfill" in results:
+        b = results["backfill"]
+        rows.append(
+            f"backfill: {b['median_wall_s']:.3f} s ({b['median_cpu_s']:.3f} CPU s), "
+            f"{b['mb_per_s']:.1f} MB/s."
+        )
     if "sustained" in results:
         s, f, m = results["sustained"], results["freshness"], results["metrics"]
         rows += [

@@ -8,6 +8,7 @@ and at stop. The wall clock and the monotonic clock are passed in.
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import threading
@@ -168,14 +169,15 @@ class Reader:
                 self._tally.remove_source(gone.config.name, _PER_SOURCE)
             self._sources = sources
 
-    def watched_folders(self) -> set[str]:
-        """Folders whose file events should wake the reader (not those of poll_only sources)."""
-        return {f for p in self.watched_patterns() for f in watch_folders(p, MAX_VISITS)}
-
-    def watched_patterns(self) -> tuple[str, ...]:
-        """The absolute paths whose file events wake the reader."""
-        watched = (s.config for s in self._sources if not s.config.poll_only)
-        return tuple(os.path.abspath(pattern) for c in watched for pattern in c.paths)
+    def watched(self) -> tuple[set[str], tuple[str, ...]]:
+        """Folders whose file events wake the reader, and the paths (patterns) that matter:
+        the sources' (not poll_only ones') and their files' real ones (a link's target)."""
+        sources = [s for s in self._sources if not s.config.poll_only]
+        found = [p for s in sources for p in (s.follower.found or {}).values()]
+        patterns = {os.path.abspath(p) for s in sources for p in s.config.paths}
+        patterns |= {glob.escape(os.path.realpath(p)) for p in found}
+        folders = {f for p in patterns for f in watch_folders(p, MAX_VISITS)}
+        return folders, tuple(sorted(patterns))
 
     def run_once(self, search: bool = True) -> bool:
         """One pass over every source, then a checkpoint if one is due. `search`: look
@@ -187,8 +189,7 @@ class Reader:
         self.passes, self.searches = self.passes + 1, self.searches + search
         behind = False
         for source in self._sources:
-            read = source.follower.poll(search)
-            follower = source.follower
+            read = (follower := source.follower).poll(search)
             now = self._clock()
             last = now if read.batch.events else source.gauges.last_record
             # A source still catching up is not quiet, events or not: its quiet time (which
@@ -215,13 +216,12 @@ class Reader:
 
     def _idle(self, source: _Source) -> None:
         """Let a quiet source's log clock run on, so its unanswered requests time out."""
-        if source.matching is None:
-            return
         # Quiet only at the end of its files: a source still catching up is not quiet.
-        if source.follower.lag_bytes == 0:
-            matched = source.matching.tracker.idle(self._monotonic() - source.last_events)
-            record_matched(self._tally, source.config.name, matched, source.matching.exemplars)
-            source.ranking.add(matched.timed_out_peers, self._clock())
+        if source.matching is None or source.follower.lag_bytes > 0:
+            return
+        matched = source.matching.tracker.idle(self._monotonic() - source.last_events)
+        record_matched(self._tally, source.config.name, matched, source.matching.exemplars)
+        source.ranking.add(matched.timed_out_peers, self._clock())
 
     def _silence(self, source: _Source, read: SourceRead) -> None:
         """No silent zero: say in the log when a source starts or stops reading nothing."""

@@ -84,7 +84,7 @@ def follow(
     while not stopping():
         behind = reader.run_once(search)
         if search:
-            waker.watch(reader.watched_folders(), reader.watched_patterns())
+            waker.watch(*reader.watched())
         changed = between()  # new or changed sources are read at once
         search = changed or (waker.pending() if behind else waker.wait())
 

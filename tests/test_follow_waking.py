@@ -164,3 +164,18 @@ def test_a_pattern_with_star_folders_is_watched_in_each_folder_they_reach(
         str(tmp_path),
         *(str(tmp_path / f) for f in ("a", "b", "c", "a/x", "b/y")),
     }
+
+
+@pytest.mark.parametrize("native", BACKENDS)
+def test_an_append_to_the_target_of_a_linked_log_wakes_the_reader(
+    tmp_path: Path, native: bool
+) -> None:
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "data").mkdir()
+    target = tmp_path / "data" / "wvp-2024-01-08.log"
+    target.touch()
+    (tmp_path / "logs" / "current.log").symlink_to(target)
+    with following(settings(tmp_path, "logs/current.log"), native) as reader:
+        with target.open("a", encoding="utf-8", newline="") as out:
+            out.write(sipmsg.response(503))
+        wait_until(lambda: counted(reader, "503", 1), what="the record, woken by its append")

@@ -139,7 +139,7 @@ class SourceFollower:
         )
         self._errors_logged: set[tuple[str, int]] = set()
         self._young: dict[_Key, float] = {}  # short new files: when first seen
-        self._found: dict[_Key, str] | None = None  # what the last search found
+        self.found: dict[_Key, str] | None = None  # what the last search found
 
     def saved(self) -> list[SavedFile]:
         return [
@@ -161,13 +161,13 @@ class SourceFollower:
     def poll(self, search: bool = True) -> SourceRead:
         """Read what is new, after searching for the files again if `search` (or never yet)."""
         read = SourceRead()
-        if search or self._found is None:
+        if search or self.found is None:
             paths = self._finder.paths()
             if paths is None:  # a stop was asked for during the search
                 return read
             read.read_errors += self._finder.over_limit
-            self._found = dict(self._discover(paths, read))
-        read.matched = len(found := self._found)
+            self.found = dict(self._discover(paths, read))
+        read.matched = len(found := self.found)
         for key, path in found.items():
             if self._stopping():
                 return read
