@@ -179,3 +179,10 @@ def test_an_append_to_the_target_of_a_linked_log_wakes_the_reader(
         with target.open("a", encoding="utf-8", newline="") as out:
             out.write(sipmsg.response(503))
         wait_until(lambda: counted(reader, "503", 1), what="the record, woken by its append")
+
+
+def test_a_wake_after_the_waker_stopped_is_harmless(tmp_path: Path) -> None:
+    waker = Waker(1.0)
+    waker.watch([str(tmp_path)], [f"{tmp_path}/*.log"])
+    waker.stop()
+    waker.wake()  # a signal or a reload arriving while the service shuts down

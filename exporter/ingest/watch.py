@@ -24,6 +24,7 @@ import logging
 import os
 import select
 import time
+import weakref
 from collections.abc import Callable, Iterable
 
 from watchdog.events import (
@@ -83,6 +84,9 @@ class Waker:
         self._wakeup_r, self._wakeup_w = os.pipe()
         for end in (self._wakeup_r, self._wakeup_w):
             os.set_blocking(end, False)
+            # Closed with the waker, not by `stop`: a late `wake` from another thread (a
+            # signal, a reload) must never write to a descriptor number used again.
+            weakref.finalize(self, os.close, end)
         self._inotify = _inotify() if native else None
         self._observer: BaseObserver | None = None
         self._watches: dict[str, int | ObservedWatch] = {}
@@ -164,8 +168,6 @@ class Waker:
             self._inotify.close()
             self._inotify = None
         self._watches.clear()
-        os.close(self._wakeup_r)
-        os.close(self._wakeup_w)
 
     def _fds(self) -> list[int]:
         return [self._wakeup_r] if self._inotify is None else [self._wakeup_r, self._inotify.fd]
