@@ -183,7 +183,7 @@ def compare(
         ran: dict[str, dict[str, object]] = {}
         for start in starts if turn % 2 == 0 else reversed(starts):
             folder = work / f"{rate}-{len(ran)}"
-            folder.mkdir()
+            folder.mkdir(parents=True)
             (folder / "platform.log").touch()
             with start(folder) as tool:
                 ran[tool.name] = measure(tool, folder / "platform.log", data, ends, rate)

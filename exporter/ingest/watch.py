@@ -139,14 +139,19 @@ class Waker:
     def wait(self) -> bool:
         """Block until a file event that matters or the next poll tick, let a burst of
         events settle; whether the reader must search for files again."""
-        while True:
-            timeout = max(self._next_poll - self._clock(), 0.0)
+        ready = select.select(self._fds(), [], [], 0)[0]
+        if ready and self._take_events(ready):
+            # Come while the reader read: a writer at work, with no quiet to wait for.
+            self._gather(self._clock() + _SETTLE)
+            return self._search_due()
+        while (timeout := self._next_poll - self._clock()) > 0:
             ready = select.select(self._fds(), [], [], timeout)[0]
             if not ready:
                 break
             if self._take_events(ready):
                 self._settle()
                 break
+            time.sleep(_QUIET)  # about other programs' files: let the kernel merge them
         return self._search_due()
 
     def pending(self) -> bool:
@@ -176,15 +181,18 @@ class Waker:
         """Wait until the folders have been quiet for `_QUIET`, or `_SETTLE` after the wake
         when they are not (a writer at work: one pass per `_SETTLE`)."""
         deadline = self._clock() + _SETTLE
+        if self._gather(self._clock() + _QUIET):
+            self._gather(deadline)
+
+    def _gather(self, until: float) -> bool:
+        """Sleep until `until`, then take what came; whether something did."""
         # Asleep, not listening: the kernel merges an event identical to the last one
         # unread, so a burst's many appends wait as one.
-        time.sleep(_QUIET)
+        time.sleep(max(until - self._clock(), 0.0))
         ready = select.select(self._fds(), [], [], 0)[0]
-        if not ready:
-            return
-        self._take_events(ready)
-        time.sleep(max(deadline - self._clock(), 0.0))
-        self._take_events(select.select(self._fds(), [], [], 0)[0])
+        if ready:
+            self._take_events(ready)
+        return bool(ready)
 
     def _take_events(self, ready: list[int]) -> bool:
         """Read what has come on the `ready` descriptors; whether any of it wakes the
