@@ -55,13 +55,13 @@ class Exporter:
         return sum(v for have, v in samples(text, name) if labels.items() <= have.items())
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
-def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -76,7 +76,7 @@ def running(folder: Path, start_at: str = "end") -> Iterator[Exporter]:
     config.write_text(
         f"sources: [{{name: bench, paths: ['{folder}/*.log'], start_at: {start_at}}}]\n"
     )
-    port = _free_port()
+    port = free_port()
     with (folder / "exporter.log").open("wb") as log:
         process = subprocess.Popen(
             [
@@ -102,7 +102,7 @@ def running(folder: Path, start_at: str = "end") -> Iterator[Exporter]:
             return False
 
     try:
-        _wait(ready, 30, "the exporter to be ready")
+        wait_for(ready, 30, "the exporter to be ready")
         yield exporter
     finally:
         process.terminate()
@@ -142,7 +142,7 @@ def sustained(corpus: Path, lines: int, copies: int, folder: Path) -> dict[str, 
                     out.write(data[at : at + _CHUNK])
                     out.flush()
         total = lines * copies
-        _wait(lambda: bool(scrapes) and scrapes[-1][1] >= total, 600, "the exporter to catch up")
+        wait_for(lambda: bool(scrapes) and scrapes[-1][1] >= total, 600, "the exporter to catch up")
         done.set()
         scraper.join()
         responses = exporter.value("sip_responses_total")
@@ -238,7 +238,7 @@ def scrape_time(series: int, requests: int, folder: Path) -> dict[str, object]:
     folder.mkdir()
     series_log(folder / "platform.log", series)
     with running(folder, start_at="beginning") as exporter:
-        _wait(
+        wait_for(
             lambda: exporter.value("sip_exporter_records_total", result="matched") >= series,
             60,
             "the series log to be read",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -25,15 +26,32 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make this checkout importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import corpus, follow, side_by_side, tools
+from benchmarks import corpus, follow, paced, side_by_side, tools
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
 def _size(quick: bool) -> dict[str, int]:
     if quick:
-        return {"messages": 5_000, "runs": 1, "copies": 1, "samples": 10, "series": 500}
-    return {"messages": 200_000, "runs": 5, "copies": 3, "samples": 200, "series": 5_000}
+        return {
+            "messages": 5_000,
+            "runs": 1,
+            "copies": 1,
+            "samples": 10,
+            "series": 500,
+            "paced_s": 2,
+        }
+    return {
+        "messages": 200_000,
+        "runs": 5,
+        "copies": 3,
+        "samples": 200,
+        "series": 5_000,
+        "paced_s": 30,
+    }
+
+
+RATES = [5_000, 50_000, 500_000]  # lines per second: a platform of ~10k, ~100k, ~1M devices
 
 
 def _say(text: str) -> None:
@@ -68,16 +86,39 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     }
     _say(f"timing replay, mtail and grep, {runs} alternating runs …")
     results["one_shot"] = side_by_side.compare(log, truth, mtail, runs, _say)
+    _say(f"timing backfill, {runs} runs …")
+    results["backfill"] = backfill(log, truth.bytes, runs, work / "backfill")
     if not args.skip_follow:
         _say("follow mode: sustained ingest …")
         results["sustained"] = follow.sustained(log, truth.lines, size["copies"], work / "s")
         results["sustained"]["responses_expected"] = truth.codes().total() * size["copies"]
+        _say(f"follow mode beside mtail at {', '.join(f'{r:,}' for r in RATES)} lines/s …")
+        results["paced"] = paced.compare(log, mtail, RATES, size["paced_s"], work / "p")
         _say("follow mode: freshness …")
         results["freshness"] = follow.freshness(size["samples"], work / "f")
         _say(f"follow mode: /metrics with {size['series']:,} series …")
         results["metrics"] = follow.scrape_time(size["series"], 50, work / "m")
     results["targets"] = targets(results)
     return results
+
+
+def backfill(log: Path, size: int, runs: int, output: Path) -> dict[str, Any]:
+    """`sip-log-exporter backfill` on the corpus (UTC, 60 s steps): median wall and CPU
+    seconds and MB/s."""
+    command = [
+        *("python3", "-m", "exporter", "backfill", str(log)),
+        *("--timezone", "UTC", "--output", str(output)),
+    ]
+    command[0] = sys.executable
+    timed = [tools.timed(command, tools.exporter_env()) for _ in range(runs)]
+    wall = statistics.median(t.wall for t in timed)
+    return {
+        "command": " ".join(command),
+        "wall_s": [t.wall for t in timed],
+        "median_wall_s": wall,
+        "median_cpu_s": statistics.median(t.cpu for t in timed),
+        "mb_per_s": size / 1e6 / wall,
+    }
 
 
 def targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -95,6 +136,19 @@ def targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
         met["sustained_at_least_200k_lines_per_s"] = {"value": rate, "met": rate >= 200_000}
         met["freshness_p99_under_100ms"] = {"value": p99, "met": p99 < 100}
         met["metrics_5000_series_median_under_20ms"] = {"value": scrape, "met": scrape < 20}
+        met["freshness_p99_under_50ms"] = {"value": p99, "met": p99 < 50}
+        met.update(paced_targets(results["paced"]))
+    return met
+
+
+def paced_targets(paced: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Following at 5k and 50k lines/s for at most mtail's CPU; 500k lines/s kept up with."""
+    met = {}
+    for rate in ("5000", "50000"):
+        ratio = paced[rate]["cpu_ratio"]
+        met[f"follow_{rate}_cpu_at_most_mtail"] = {"value": ratio, "met": ratio <= 1}
+    kept = paced["500000"]["tools"]["sip-log-exporter"]
+    met["follow_500000_kept_up"] = {"value": kept["caught_up_after_s"], "met": kept["kept_up"]}
     return met
 
 
@@ -117,6 +171,12 @@ def table(results: dict[str, Any]) -> str:
     rows.append(
         f"mtail takes {mtail:.1f}× as long as replay; replay takes {grep:.1f}× as long as grep -c."
     )
+    if "backfill" in results:
+        b = results["backfill"]
+        rows.append(
+            f"backfill: {b['median_wall_s']:.3f} s ({b['median_cpu_s']:.3f} CPU s), "
+            f"{b['mb_per_s']:.1f} MB/s."
+        )
     if "sustained" in results:
         s, f, m = results["sustained"], results["freshness"], results["metrics"]
         rows += [
@@ -129,8 +189,28 @@ def table(results: dict[str, Any]) -> str:
             f"| {f['p50_ms']:.1f} / {f['p99_ms']:.1f} |",
             f"| /metrics, {m['series']:,} series, median ms (Prometheus / plain) "
             f"| {m['prometheus']['median_ms']:.1f} / {m['plain']['median_ms']:.1f} |",
+            "",
+            *paced_table(results["paced"]),
         ]
     return "\n".join(rows)
+
+
+def paced_table(paced: dict[str, Any]) -> list[str]:
+    """Follow mode beside mtail, one row per rate and tool."""
+    rows = [
+        "| lines/s | tool | lines | CPU s per million lines | CPU ÷ mtail's "
+        "| lag at the end, lines | all counted after, s | kept up |",
+        "|---:|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for rate, figures in paced.items():
+        for name, f in figures["tools"].items():
+            ratio = f"{figures['cpu_ratio']:.2f}" if name == "sip-log-exporter" else ""
+            rows.append(
+                f"| {int(rate):,} | {name} | {f['lines_written']:,} "
+                f"| {f['cpu_s_per_million_lines']:.2f} | {ratio} | {f['lag_lines_at_end']:,.0f} "
+                f"| {f['caught_up_after_s']:.2f} | {'yes' if f['kept_up'] else 'no'} |"
+            )
+    return rows
 
 
 def correct(results: dict[str, Any]) -> bool:
@@ -138,6 +218,8 @@ def correct(results: dict[str, Any]) -> bool:
     if "sustained" in results:
         s = results["sustained"]
         checks["follow_counts_equal_truth"] = s["responses_counted"] == s["responses_expected"]
+        for rate, figures in results["paced"].items():
+            checks[f"paced_{rate}_counts_equal_mtail"] = figures["same_counts"]
     results["correct"] = checks
     return all(checks.values())
 

@@ -105,25 +105,33 @@ def ours(text: str) -> tuple[Counter[tuple[str, str, str]], Counter[tuple[str, s
     return responses, requests
 
 
-def mtails(text: str) -> Counter[str]:
-    return Counter(
-        {labels["code"]: int(value) for labels, value in samples(text, "sip_responses_total")}
-    )
+def mtails(text: str) -> Counter[tuple[str, str]]:
+    """mtail's responses by (method, code)."""
+    found: Counter[tuple[str, str]] = Counter()
+    for labels, value in samples(text, "sip_responses_total"):
+        found[(labels["method"], labels["code"])] += int(value)
+    return found
+
+
+def by_method_and_code(responses: Counter[tuple[str, str, str]]) -> Counter[tuple[str, str]]:
+    """Responses by (direction, method, code) summed over directions."""
+    found: Counter[tuple[str, str]] = Counter()
+    for (_, method, code), count in responses.items():
+        found[(method, code)] += count
+    return found
 
 
 def check(outputs: dict[str, bytes], truth: Truth) -> dict[str, bool]:
     """Whether every tool found what the generator wrote."""
     responses, requests = ours(outputs["sip-log-exporter replay"].decode())
-    by_code: Counter[str] = Counter()
-    for (_, _, code), count in responses.items():
-        by_code[code] += count
+    mtail = mtails(outputs["mtail --one_shot"].decode())
     return {
         "ours_responses_equal_truth": responses == truth.responses,
         "transactions_off_counts_the_same": ours(outputs[UNMATCHED].decode())
         == (responses, requests),
         "ours_requests_equal_truth": requests == truth.requests,
-        "ours_codes_equal_mtail": by_code == mtails(outputs["mtail --one_shot"].decode()),
-        "mtail_codes_equal_truth": mtails(outputs["mtail --one_shot"].decode()) == truth.codes(),
+        "ours_code_method_equal_mtail": by_method_and_code(responses) == mtail,
+        "mtail_code_method_equal_truth": mtail == by_method_and_code(truth.responses),
         "grep_count_equals_truth": int(outputs["grep -c"]) == truth.codes().total(),
     }
 

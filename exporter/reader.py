@@ -8,7 +8,9 @@ and at stop. The wall clock and the monotonic clock are passed in.
 
 from __future__ import annotations
 
+import glob
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -35,7 +37,8 @@ from exporter.count.peers import FailureRanking
 from exporter.count.silence import Silence, telling
 from exporter.formats.stream import Batch, RecordStream
 from exporter.ingest import checkpoint
-from exporter.ingest.follow import SavedFile, SourceFollower, SourceRead
+from exporter.ingest.follow import MAX_VISITS, SavedFile, SourceFollower, SourceRead
+from exporter.ingest.walk import watch_folders
 from exporter.restore import restore
 from exporter.serve.families import SourceGauges, View
 from exporter.serve.recent import Observed, Recent
@@ -93,6 +96,7 @@ class Reader:
         self._recent = Recent()
         self._recent.start(clock(), self._tally.snapshot(), restored.history)
         self.ready = threading.Event()
+        self.passes = self.searches = 0  # passes over the sources; those that searched
 
     def _make_source(
         self,
@@ -165,25 +169,27 @@ class Reader:
                 self._tally.remove_source(gone.config.name, _PER_SOURCE)
             self._sources = sources
 
-    def watched_folders(self) -> set[str]:
-        """Folders whose file events should wake the reader (not those of poll_only sources)."""
-        return {
-            folder
-            for s in self._sources
-            if not s.config.poll_only
-            for folder in s.follower.watched_folders()
-        }
+    def watched(self) -> tuple[set[str], tuple[str, ...]]:
+        """Folders whose file events wake the reader, and the paths (patterns) that matter:
+        the sources' (not poll_only ones') and their files' real ones (a link's target)."""
+        sources = [s for s in self._sources if not s.config.poll_only]
+        found = [p for s in sources for p in (s.follower.found or {}).values()]
+        patterns = {os.path.abspath(p) for s in sources for p in s.config.paths}
+        patterns |= {glob.escape(os.path.realpath(p)) for p in found}
+        folders = {f for p in patterns for f in watch_folders(p, MAX_VISITS)}
+        return folders, tuple(sorted(patterns))
 
-    def run_once(self) -> bool:
-        """One pass over every source, then a checkpoint if one is due.
+    def run_once(self, search: bool = True) -> bool:
+        """One pass over every source, then a checkpoint if one is due. `search`: look
+        for every source's files again (a folder changed, or the poll is due).
 
         Returns whether some source has more to read than one pass takes, so that the
         caller goes on at once instead of waiting for a file event or the poll.
         """
+        self.passes, self.searches = self.passes + 1, self.searches + search
         behind = False
         for source in self._sources:
-            read = source.follower.poll()
-            follower = source.follower
+            read = (follower := source.follower).poll(search)
             now = self._clock()
             last = now if read.batch.events else source.gauges.last_record
             # A source still catching up is not quiet, events or not: its quiet time (which
@@ -212,13 +218,12 @@ class Reader:
 
     def _idle(self, source: _Source) -> None:
         """Let a quiet source's log clock run on, so its unanswered requests time out."""
-        if source.matching is None:
-            return
         # Quiet only at the end of its files: a source still catching up is not quiet.
-        if source.follower.lag_bytes == 0:
-            matched = source.matching.tracker.idle(self._monotonic() - source.last_events)
-            record_matched(self._tally, source.config.name, matched, source.matching.exemplars)
-            source.ranking.add(matched.timed_out_peers, self._clock())
+        if source.matching is None or source.follower.lag_bytes > 0:
+            return
+        matched = source.matching.tracker.idle(self._monotonic() - source.last_events)
+        record_matched(self._tally, source.config.name, matched, source.matching.exemplars)
+        source.ranking.add(matched.timed_out_peers, self._clock())
 
     def _silence(self, source: _Source, read: SourceRead) -> None:
         """No silent zero: say in the log when a source starts or stops reading nothing."""

@@ -71,6 +71,25 @@ class LastReload:
         ]
 
 
+def follow(
+    reader: Reader,
+    waker: Waker,
+    stopping: Callable[[], bool],
+    between: Callable[[], bool] = lambda: False,
+) -> None:
+    """The reader's loop until `stopping`: a pass, then `between` (reloads: whether it
+    changed the sources), then a wait for a file event or the poll, unless the reader is
+    behind or the sources changed. Files are searched for on the first pass, after a
+    folder changed or the sources did, and at each poll."""
+    search = True
+    while not stopping():
+        behind = reader.run_once(search)
+        if search:
+            waker.watch(*reader.watched())
+        changed = between()  # new or changed sources are read at once
+        search = changed or (waker.pending() if behind else waker.wait())
+
+
 class Service:
     """The exporter as it runs: reader, waker, HTTP server, stop and reload requests."""
 
@@ -118,12 +137,7 @@ class Service:
         log.info("listening on %s, serving %s", address, telemetry_path)
         self._install_signals()
         try:
-            while not self._stop.is_set():
-                self._waker.watch(self._reader.watched_folders())
-                behind = self._reader.run_once()
-                self._serve_reloads()
-                if not behind:
-                    self._waker.wait()
+            follow(self._reader, self._waker, self._stop.is_set, self._serve_reloads)
         finally:
             self._waker.stop()
             self._reader.close()
@@ -157,13 +171,16 @@ class Service:
         signal.signal(signal.SIGINT, on_stop)
         signal.signal(signal.SIGHUP, on_hangup)
 
-    def _serve_reloads(self) -> None:
+    def _serve_reloads(self) -> bool:
+        """Apply the reloads asked for; whether there was one."""
+        served = False
         while True:
             try:
                 reply = self._reloads.get_nowait()
             except queue.Empty:
-                return
+                return served
             reply.put(self._reload_now())
+            served = True
 
     def _families(self) -> Iterator[Family]:
         yield from families(self._reader.view(), self._info())

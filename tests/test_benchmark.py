@@ -40,10 +40,13 @@ def test_the_quick_benchmark_counts_exactly_the_ground_truth_with_every_tool(
         "ours_responses_equal_truth": True,
         "transactions_off_counts_the_same": True,
         "ours_requests_equal_truth": True,
-        "ours_codes_equal_mtail": True,
-        "mtail_codes_equal_truth": True,
+        "ours_code_method_equal_mtail": True,
+        "mtail_code_method_equal_truth": True,
         "grep_count_equals_truth": True,
         "follow_counts_equal_truth": True,
+        "paced_5000_counts_equal_mtail": True,
+        "paced_50000_counts_equal_mtail": True,
+        "paced_500000_counts_equal_mtail": True,
     }
     assert set(figures["one_shot"]["tools"]) == {
         "sip-log-exporter replay",
@@ -51,7 +54,8 @@ def test_the_quick_benchmark_counts_exactly_the_ground_truth_with_every_tool(
         "mtail --one_shot",
         "grep -c",
     }
-    assert {"sustained", "freshness", "metrics", "machine", "corpus"} <= set(figures)
+    assert {"sustained", "paced", "freshness", "metrics", "machine", "corpus"} <= set(figures)
+    assert set(figures["paced"]) == {"5000", "50000", "500000"}
 
 
 def test_the_benchmarks_mtail_runs_while_its_default_port_3903_is_taken(tmp_path: Path) -> None:

@@ -23,7 +23,8 @@ rules, in one place:
   all of a source's files per pass: memory is bounded by the pass, not by the backlog or
   the number of files, and a backlog is read in the order it was written (the source's
   log clock does not run ahead of older lines).
-- `**` enters no folder twice, up to `_MAX_VISITS` visits (walk.py); a stop ends a pass.
+- `**` enters no folder twice, up to `MAX_VISITS` visits (walk.py); a stop ends a pass.
+  The files are searched for when the caller says (a folder changed, or the poll is due).
 - An open multi-line record at an idle end of file is closed after `flush_after`.
 - A file that cannot be opened or read (EIO too) is counted, logged once, retried.
 
@@ -42,7 +43,7 @@ from stat import S_ISREG
 from exporter.formats.stream import RecordStream
 from exporter.ingest.places import SavedFile as SavedFile
 from exporter.ingest.places import SourceRead as SourceRead
-from exporter.ingest.walk import Finder, base_folder
+from exporter.ingest.walk import Finder
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ _BLOCK = 1 << 20
 _PASS_BUDGET = 8 * _BLOCK
 # At most this many folders and files visited by one search of a source's `**` patterns:
 # a pattern such as `/**` is a mistake to report, not a walk of every mounted disk.
-_MAX_VISITS = 50_000
+MAX_VISITS = 50_000
 _FINGERPRINT = 256
 _MIN_COPY_MATCH = 64  # fewer first bytes than this are too common to prove a copy
 _RETIRED = 64
@@ -120,7 +121,7 @@ class SourceFollower:
         interrupted: Callable[[], bool] = lambda: False,
     ) -> None:
         self._patterns = tuple(patterns)
-        self._finder = Finder(self._patterns, tuple(exclude), _MAX_VISITS, interrupted)
+        self._finder = Finder(self._patterns, tuple(exclude), MAX_VISITS, interrupted)
         self._stopping = interrupted
         self._new_stream = new_stream
         self._clock = clock
@@ -138,6 +139,7 @@ class SourceFollower:
         )
         self._errors_logged: set[tuple[str, int]] = set()
         self._young: dict[_Key, float] = {}  # short new files: when first seen
+        self.found: dict[_Key, str] | None = None  # what the last search found
 
     def saved(self) -> list[SavedFile]:
         return [
@@ -156,18 +158,16 @@ class SourceFollower:
     def paths(self) -> list[str]:
         return sorted(f.path for f in self._files.values())
 
-    def watched_folders(self) -> set[str]:
-        """Folders whose file events should wake the reader for this source."""
-        return {base_folder(pattern) for pattern in self._patterns}
-
-    def poll(self) -> SourceRead:
+    def poll(self, search: bool = True) -> SourceRead:
+        """Read what is new, after searching for the files again if `search` (or never yet)."""
         read = SourceRead()
-        paths = self._finder.paths()
-        if paths is None:  # a stop was asked for during the search
-            return read
-        read.read_errors += self._finder.over_limit
-        found = dict(self._discover(paths, read))
-        read.matched = len(found)
+        if search or self.found is None:
+            paths = self._finder.paths()
+            if paths is None:  # a stop was asked for during the search
+                return read
+            read.read_errors += self._finder.over_limit
+            self.found = dict(self._discover(paths, read))
+        read.matched = len(found := self.found)
         for key, path in found.items():
             if self._stopping():
                 return read

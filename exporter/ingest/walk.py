@@ -90,6 +90,33 @@ def base_folder(pattern: str) -> str:
     return folder
 
 
+def could_match(path: str, pattern: str) -> bool:
+    """Whether `path` matches `pattern` as the search would find it (both absolute)."""
+    return _matches(path.split("/"), pattern.split("/"))
+
+
+def watch_folders(pattern: str, limit: int) -> set[str]:
+    """The existing folders in which a change can add or remove a match of `pattern`:
+    its base folder and every folder below that the pattern's folder part can reach
+    (a `**` reaches all of them, each entered once, at most `limit`)."""
+    base = base_folder(pattern)
+    folders = {base}
+    rest = os.path.relpath(os.path.dirname(pattern), base).split(os.sep)
+    for depth, part in enumerate(rest if rest != ["."] else []):
+        if part == "**":
+            for top in [f for f in folders if f.count(os.sep) == base.count(os.sep) + depth]:
+                folders.update(_subfolders(top, limit - len(folders)))
+            break
+        below = os.path.join(base, *rest[: depth + 1])
+        folders.update(f for f in glob.glob(below) if os.path.isdir(f))
+    return folders
+
+
+def _subfolders(top: str, limit: int) -> Iterator[str]:
+    """Every folder under `top` (not hidden ones), each entered once, at most `limit`."""
+    yield from _walk(top, Search(set()), limit, lambda: False, folders=True)
+
+
 def _excluded(path: str, exclude: tuple[str, ...]) -> bool:
     name = os.path.basename(path)
     return any(fnmatch.fnmatch(name, x) or fnmatch.fnmatch(path, x) for x in exclude)
@@ -119,19 +146,26 @@ def _split(pattern: str) -> tuple[str, list[str]]:
     return prefix, parts[first:]
 
 
-def _walk(top: str, found: Search, limit: int, interrupted: Callable[[], bool]) -> Iterator[str]:
-    """Every file under `top`, each folder entered once (by device and inode)."""
+def _walk(
+    top: str,
+    found: Search,
+    limit: int,
+    interrupted: Callable[[], bool],
+    folders: bool = False,
+) -> Iterator[str]:
+    """Every file (or with `folders`, every folder) under `top`, each folder entered once
+    (by device and inode)."""
     try:
         first = os.stat(top)
     except OSError:
         return
     seen = {(first.st_dev, first.st_ino)}
-    folders = [top]
-    while folders:
+    pending = [top]
+    while pending:
         if interrupted():
             found.interrupted = True
             return
-        folder = folders.pop()
+        folder = pending.pop()
         try:
             with os.scandir(folder) as entries:
                 listed = list(entries)
@@ -146,9 +180,12 @@ def _walk(top: str, found: Search, limit: int, interrupted: Callable[[], bool]) 
                 found.interrupted = True
                 return
             if not _is_folder(entry):
-                yield entry.path
+                if not folders:
+                    yield entry.path
             elif not entry.name.startswith(".") and _first_visit(entry, seen):
-                folders.append(entry.path)
+                pending.append(entry.path)
+                if folders:
+                    yield entry.path
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:
