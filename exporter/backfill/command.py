@@ -17,10 +17,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from exporter.backfill.progress import ProgressBar, summary
-from exporter.backfill.read import read_logs, write_openmetrics
+from exporter.backfill.read import Backfill, read_in_parallel, read_logs, write_openmetrics
 from exporter.catalog import Catalog
 from exporter.config import Config, SourceConfig
 from exporter.formats.timestamps import TimeSettings
+from exporter.ingest import workers
 from exporter.ingest.once import in_time_order
 
 OPENMETRICS_FILE = "backfill.om"
@@ -94,8 +95,13 @@ def run_backfill(
     _make_output(args.output)
     paths = in_time_order(args.files, settings)
     bar = ProgressBar(sys.stderr, len(paths), sum(os.path.getsize(p) for p in paths))
+    jobs = workers.how_many(args.jobs, len(paths))
     try:
-        outcome = read_logs(paths, source, catalog, config, settings, args.step, bar)
+        if jobs > 1:
+            job = Backfill(source, catalog, config, settings, args.step)
+            outcome = read_in_parallel(paths, job, jobs, bar)
+        else:
+            outcome = read_logs(paths, source, catalog, config, settings, args.step, bar)
     finally:
         bar.close()
     for path in outcome.empty:
