@@ -21,10 +21,9 @@ from functools import partial
 from exporter import contract
 from exporter.catalog import Catalog
 from exporter.config import Config, SourceConfig, parse_config
-from exporter.count.account import Replayed, labeler_for, precreate, replay, series_limits
+from exporter.count.account import Replayed, labeler_for, replay
 from exporter.count.labels import Labeler
 from exporter.count.stitch import FilePart, FileTracker, Join, count_file
-from exporter.count.tally import Tally
 from exporter.data import builtin_catalog_text
 from exporter.formats import FORMATS, format_name
 from exporter.ingest import once, workers
@@ -86,14 +85,12 @@ class _Replay:
 
 def _in_parallel(job: _Replay, paths: list[str], jobs: int) -> Replayed:
     """Files counted by `jobs` processes and joined in order, as `replay` counts them."""
-    tally = Tally(series_limits(job.config))
-    precreate(tally, job.config, job.labeler(), transactions=job.source.transactions)
-    join = Join(tally, job.source.name, job.config)
+    join = Join(job.source, job.catalog, job.config)
     records = []
     for path, part in workers.in_order(job.count, paths, jobs):
         join.add(part, partial(job.count, path))
         records.append(part.records)
-    return Replayed(tally, records)
+    return Replayed(join.tally, records)
 
 
 def run_replay(args: argparse.Namespace) -> int:

@@ -33,9 +33,18 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from exporter.catalog import Catalog
 from exporter.config import Config, SourceConfig
 from exporter.config import TransactionSettings as Settings
-from exporter.count.account import Matching, new_stream, record_matched, replay_file
+from exporter.count.account import (
+    Matching,
+    labeler_for,
+    new_stream,
+    precreate,
+    record_matched,
+    replay_file,
+    series_limits,
+)
 from exporter.count.labels import Labeler
 from exporter.count.tally import Exemplar, Labels, Tally
 from exporter.count.transactions import (
@@ -247,9 +256,12 @@ class _Fixes:
 class Join:
     """Parts added in file order into one tally, as one pass over the files counts them."""
 
-    def __init__(self, tally: Tally, source: str, config: Config) -> None:
-        self.tally = tally
-        self._source = source
+    def __init__(self, source: SourceConfig, catalog: Catalog, config: Config) -> None:
+        # As `account.replay` starts: the series created at 0, the guard's limits.
+        self.tally = Tally(series_limits(config))
+        labeler = labeler_for(source, catalog, config.default_profile)
+        precreate(self.tally, config, labeler, transactions=source.transactions)
+        self._source = source.name
         self._exemplars = config.transactions.exemplars
         self._settings = config.transactions.settings
         self._carried: FileTracker | None = None
@@ -309,9 +321,9 @@ class Join:
             if not counted:
                 return None  # a response logged again across the boundary
             if matched.unmatched.get(NO_REQUEST, 0) == unanswered:
-                # One pass found its request: it is no longer an orphan.
-                matched.unmatched[NO_REQUEST] -= 1
-                deadline = max(deadline, answered)
+                deadline = max(deadline, answered)  # one pass found its request
+            # The worker counted it as an orphan: what rematching says replaces that.
+            matched.unmatched[NO_REQUEST] -= 1
         carried.advance_to(_later(floor, worker.clock), matched)
         if carried.open_keys:
             return None  # carried transactions outlive this file
