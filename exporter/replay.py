@@ -4,7 +4,9 @@
 Owns the flags they share (a config's source, or a format on the command line), the
 source those flags name, reading each file's blocks (plain or gzip, `ingest.once`) through
 the same counting step as the live exporter, and saying on standard error which file gave
-no record, with the command that shows what reads it.
+no record, with the command that shows what reads it. With `--jobs` above 1, each file is
+counted by a worker process and the parts are joined in file order (`count.stitch`),
+which gives the exposition one process gives.
 """
 
 from __future__ import annotations

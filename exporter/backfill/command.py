@@ -122,7 +122,7 @@ def run_backfill(
     sys.stdout.write(summary(outcome, zone, written))
     blocks = os.path.join(args.output, BLOCKS_FOLDER)
     command = ["promtool", "tsdb", "create-blocks-from", "openmetrics", written, blocks]
-    # Printed, not run: the package starts no process (tests/test_hardening.py).
+    # Printed, not run: the package runs no other program (tests/test_hardening.py).
     print(f"next: {shlex.join(command)}")
     print(
         f"then: stop Prometheus, move the block folders of {blocks} into its "

@@ -79,7 +79,8 @@ class SessionStep(NamedTuple):
 
 # How many timeouts after a file's first time a request may still meet a transaction
 # carried from the file before: one while that file's last request is held, one more
-# after its answer (which may come in this file), one for stamps a little out of order.
+# after its answer (which may come in this file), and one for the overlap in time that
+# the join allows between two files (less than a timeout, else the file is counted again).
 _WINDOW = 3
 
 
