@@ -25,7 +25,8 @@ from exporter.catalog import Catalog
 from exporter.config import Config, SourceConfig, parse_config
 from exporter.count.account import Replayed, labeler_for, replay
 from exporter.count.labels import Labeler
-from exporter.count.stitch import FilePart, FileTracker, Join, count_file
+from exporter.count.parts import FilePart, FileTracker, count_file
+from exporter.count.stitch import Join
 from exporter.data import builtin_catalog_text
 from exporter.formats import FORMATS, format_name
 from exporter.ingest import once, workers

@@ -21,7 +21,8 @@ from benchmarks.corpus import generate
 from exporter.catalog import Catalog
 from exporter.config import Config, SourceConfig, parse_config
 from exporter.count.account import labeler_for, replay
-from exporter.count.stitch import FileTracker, Join, count_file
+from exporter.count.parts import FileTracker, count_file
+from exporter.count.stitch import Join
 from exporter.count.tally import TallySnapshot
 from exporter.data import builtin_catalog_text
 from tests.sipmsg import Transaction

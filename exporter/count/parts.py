@@ -1,0 +1,221 @@
+"""One file counted on its own, for joining in file order (`count.stitch`).
+
+Owns what a worker process hands back for one file (`replay --jobs`): its counters, in
+the order their series appeared; how many records it gave; and its tracker, which matched
+the file's transactions as the live tracker does but keeps, in the order of the events
+that made them, what the join needs: the histogram observations, the dialogs' steps
+(applied by the parent, which holds every file's dialogs), the responses it found no
+request for, the requests it opened near the file's start, and the transactions still
+open at its end. Pure: the file comes in as blocks of bytes.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from exporter.config import Config, SourceConfig
+from exporter.config import TransactionSettings as Settings
+from exporter.count.account import Matching, new_stream, replay_file
+from exporter.count.labels import Labeler
+from exporter.count.tally import Exemplar, Labels, Tally
+from exporter.count.transactions import (
+    _ANSWERS,
+    NO_REQUEST,
+    Key,
+    Matched,
+    Observation,
+    Tracker,
+)
+from exporter.events import Event, Kind
+
+
+class Orphan(NamedTuple):
+    """A response its file's worker found no request for: perhaps one of the previous file's."""
+
+    ordinal: int
+    event: Event
+    time: float
+    clock: float
+
+
+class SessionStep(NamedTuple):
+    """A dialog's start (an INVITE's 2xx: `direction` set) or end (a BYE: None)."""
+
+    ordinal: int
+    call_id: str
+    direction: str | None
+    time: float
+    clock: float
+
+
+# How many timeouts after a file's first time a request may still meet a transaction
+# carried from the file before: one while that file's last request is held, one more
+# after its answer (which may come in this file), and one for the overlap in time that
+# the join allows between two files (less than a timeout, else the file is counted again).
+_WINDOW = 3
+
+
+class FileTracker(Tracker):
+    """A tracker that counts one file's transactions on its own and keeps, in the order of
+    the events that made them, what the join needs: the observations, the session steps
+    (not applied here), the orphaned responses, and the requests opened near the start."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.ordinal = 0
+        self.observed: list[tuple[int, Observation]] = []
+        self.steps: list[SessionStep] = []
+        self.orphans: list[Orphan] = []
+        self.opened: set[Key] = set()
+        self.first_clock: float | None = None
+        self.earliest: float | None = None  # the earliest time of the file
+        self.first_expiry: float | None = None  # the clock when a transaction first went
+        self.first_backwards: float | None = None  # the clock when a time first went back
+        self.peak = 0
+
+    @property
+    def clock(self) -> float | None:
+        return self._clock
+
+    @property
+    def open_keys(self) -> set[Key]:
+        return set(self._transactions)
+
+    def _one(self, event: Event, time: float, out: Matched) -> bool:
+        self.ordinal += 1
+        clock = self._clock
+        assert clock is not None  # `match` advanced it before
+        if self.first_clock is None:
+            self.first_clock = clock
+        if self.earliest is None or time < self.earliest:
+            self.earliest = time
+        if time < clock and self.first_backwards is None:
+            self.first_backwards = clock
+        seen, unanswered = len(out.observations), out.unmatched.get(NO_REQUEST, 0)
+        counted = super()._one(event, time, out)
+        for observation in out.observations[seen:]:
+            self.observed.append((self.ordinal, observation))
+        if out.unmatched.get(NO_REQUEST, 0) != unanswered:
+            self.orphans.append(Orphan(self.ordinal, event, time, clock))
+        elif event.kind is Kind.REQUEST and counted:
+            self.peak = max(self.peak, len(self._transactions))
+            if clock <= self.first_clock + _WINDOW * self.settings.timeout:
+                self.opened.add(_request_key(event))
+        return counted
+
+    def _advance(self, time: float, out: Matched) -> None:
+        held = len(self._transactions)
+        super()._advance(time, out)
+        if self.first_expiry is None and len(self._transactions) < held:
+            self.first_expiry = time
+
+    def _start_session(self, key: tuple[str, str], time: float, out: Matched) -> None:
+        assert self._clock is not None
+        self.steps.append(SessionStep(self.ordinal, key[0], key[1], time, self._clock))
+
+    def _end_sessions(self, call_id: str, time: float, out: Matched) -> None:
+        assert self._clock is not None
+        self.steps.append(SessionStep(self.ordinal, call_id, None, time, self._clock))
+
+    def apply_step(self, step: SessionStep, floor: float | None, out: Matched) -> None:
+        """Apply a session step to this tracker's own dialogs (the parent's table), with
+        the clock one pass would have had: the step's, or `floor` (the files before)."""
+        clock = step.clock if floor is None else max(floor, step.clock)
+        self.advance_to(clock, out)
+        if step.direction is None:
+            super()._end_sessions(step.call_id, step.time, out)
+        else:
+            super()._start_session((step.call_id, step.direction), step.time, out)
+
+    def advance_to(self, clock: float | None, out: Matched) -> None:
+        if clock is not None:
+            self._latest = clock if self._latest is None else max(self._latest, clock)
+            self._advance(clock, out)
+
+    def adopt_clock(self, clock: float | None) -> None:
+        """One pass's clock after this file: the later of the files' before and this
+        one's. Nothing expires here: one pass would expire only at its next new time."""
+        if clock is not None:
+            self._latest = self._clock = clock
+
+    def carry(self) -> FileTracker:
+        """A new tracker holding this one's transactions and clock (not its records), for
+        the next file to continue from."""
+        carried = FileTracker(self.settings)
+        carried._transactions = OrderedDict(self._transactions)
+        carried._latest, carried._clock = self._latest, self._clock
+        return carried
+
+    def rematch(self, orphan: Orphan, floor: float | None, out: Matched) -> tuple[bool, float]:
+        """Match an orphan against the transactions carried here, at the clock one pass
+        would have had: whether it counts (False: a retransmission), and the deadline of
+        the transaction it answered (-inf: none)."""
+        self.advance_to(orphan.clock if floor is None else max(floor, orphan.clock), out)
+        key = _response_key(orphan.event)
+        held = self._transactions.get(key)
+        if held is not None:
+            # Copied before it changes: the carried state stays as it was, for `again`.
+            self._transactions[key] = copy.copy(held)
+        self.ordinal = orphan.ordinal - 1
+        counted = self._one(orphan.event, orphan.time, out)
+        answered = self._transactions.get(key)
+        return counted, -math.inf if answered is None else answered.deadline
+
+    def latest_deadline(self) -> float:
+        return max((held.deadline for held in self._transactions.values()), default=-math.inf)
+
+    def forget_records(self) -> None:
+        """Drop what the join has used, keeping the state."""
+        self.observed, self.steps, self.orphans, self.opened = [], [], [], set()
+
+
+def _request_key(event: Event) -> Key:
+    return (event.call_id, event.cseq, event.method, event.branch, event.direction.value)
+
+
+def _response_key(event: Event) -> Key:
+    return (event.call_id, event.cseq, event.method, event.branch, _ANSWERS[event.direction])
+
+
+@dataclass(frozen=True, slots=True)
+class FilePart:
+    """One file counted on its own: its counters (in the order their series appeared), how
+    many records it gave, and its tracker (None where matching is off)."""
+
+    counters: Mapping[str, Mapping[Labels, int]]
+    records: int
+    tracker: FileTracker | None
+
+
+class _Counts(Tally):
+    """A part's counters, without a guard (the join applies it); histograms are left to the
+    join, which observes them in file order."""
+
+    def __init__(self) -> None:
+        super().__init__({})
+
+    def observe(
+        self, metric: str, labels: Labels, value: float, exemplar: Exemplar | None = None
+    ) -> None:
+        pass
+
+
+def count_file(
+    blocks: Iterable[bytes],
+    source: SourceConfig,
+    config: Config,
+    labeler: Labeler,
+    year: int,
+    tracker: FileTracker | None,
+) -> FilePart:
+    """Count one whole file on its own, or from `tracker`'s state (the parent's second pass)."""
+    counts = _Counts()
+    matching = None if tracker is None else Matching(tracker, config.transactions.exemplars)
+    stream = new_stream(source, config.max_line_bytes, year)
+    records = replay_file(counts, labeler, stream, blocks, matching)
+    return FilePart(counts.snapshot().counters, records, tracker)
