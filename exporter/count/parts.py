@@ -12,7 +12,10 @@ open at its end. Pure: the file comes in as blocks of bytes.
 from __future__ import annotations
 
 import copy
+import heapq
 import math
+from array import array
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,7 +25,7 @@ from exporter.config import Config, SourceConfig
 from exporter.config import TransactionSettings as Settings
 from exporter.count.account import Matching, new_stream, replay_file
 from exporter.count.labels import Labeler
-from exporter.count.tally import Exemplar, Labels, Tally
+from exporter.count.tally import BUCKETS, Exemplar, Labels, Tally
 from exporter.count.transactions import (
     _ANSWERS,
     NO_REQUEST,
@@ -53,6 +56,47 @@ class SessionStep(NamedTuple):
     clock: float
 
 
+SeriesKey = tuple[str, tuple[str, ...]]  # a histogram and its labels without the source
+
+
+class Series:
+    """One histogram series of a file, as `Tally.observe` would count it, with what the
+    join needs to add it in log order: each value with the ordinal of its event (the sum
+    is a float, added value after value), and each bucket's latest observation."""
+
+    __slots__ = ("counts", "latest", "ordinals", "values")
+
+    def __init__(self, size: int) -> None:
+        self.counts = [0] * size
+        self.values = array("d")
+        self.ordinals = array("q")
+        self.latest: list[tuple[int, Observation] | None] = [None] * size
+
+    def add(self, ordinal: int, observation: Observation) -> None:
+        index = bisect_left(BUCKETS[observation.metric], observation.value)
+        self.counts[index] += 1
+        self.values.append(observation.value)
+        self.ordinals.append(ordinal)
+        self.latest[index] = (ordinal, observation)
+
+    def merged(self, other: Series) -> Series:
+        """Both series' observations, in the order of their events."""
+        both = Series(len(self.counts))
+        pairs = heapq.merge(
+            zip(self.ordinals, self.values, strict=True),
+            zip(other.ordinals, other.values, strict=True),
+        )
+        for ordinal, value in pairs:
+            both.ordinals.append(ordinal)
+            both.values.append(value)
+        both.counts = [a + b for a, b in zip(self.counts, other.counts, strict=True)]
+        both.latest = [
+            b if a is None or (b is not None and b[0] > a[0]) else a
+            for a, b in zip(self.latest, other.latest, strict=True)
+        ]
+        return both
+
+
 # How many timeouts after a file's first time a request may still meet a transaction
 # carried from the file before: one while that file's last request is held, one more
 # after its answer (which may come in this file), and one for the overlap in time that
@@ -68,7 +112,8 @@ class FileTracker(Tracker):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         self.ordinal = 0
-        self.observed: list[tuple[int, Observation]] = []
+        # (metric, labels without source) -> the file's observations
+        self.histograms: dict[SeriesKey, Series] = {}
         self.steps: list[SessionStep] = []
         self.orphans: list[Orphan] = []
         self.opened: set[Key] = set()
@@ -99,14 +144,25 @@ class FileTracker(Tracker):
         seen, unanswered = len(out.observations), out.unmatched.get(NO_REQUEST, 0)
         counted = super()._one(event, time, out)
         for observation in out.observations[seen:]:
-            self.observed.append((self.ordinal, observation))
+            self._keep(observation)
+        # Beyond the window no transaction carried from the file before is still held:
+        # an orphan there is one in one pass too, a request there meets none of them.
+        near_start = clock <= self.first_clock + _WINDOW * self.settings.timeout
         if out.unmatched.get(NO_REQUEST, 0) != unanswered:
-            self.orphans.append(Orphan(self.ordinal, event, time, clock))
+            if near_start:
+                self.orphans.append(Orphan(self.ordinal, event, time, clock))
         elif event.kind is Kind.REQUEST and counted:
             self.peak = max(self.peak, len(self._transactions))
-            if clock <= self.first_clock + _WINDOW * self.settings.timeout:
+            if near_start:
                 self.opened.add(_request_key(event))
         return counted
+
+    def _keep(self, observation: Observation) -> None:
+        key = (observation.metric, observation.labels)
+        series = self.histograms.get(key)
+        if series is None:
+            series = self.histograms[key] = Series(len(BUCKETS[observation.metric]) + 1)
+        series.add(self.ordinal, observation)
 
     def _advance(self, time: float, out: Matched) -> None:
         held = len(self._transactions)
@@ -171,7 +227,7 @@ class FileTracker(Tracker):
 
     def forget_records(self) -> None:
         """Drop what the join has used, keeping the state."""
-        self.observed, self.steps, self.orphans, self.opened = [], [], [], set()
+        self.histograms, self.steps, self.orphans, self.opened = {}, [], [], set()
 
 
 def _request_key(event: Event) -> Key:

@@ -26,15 +26,15 @@ Pure: the parts come in as values; reading files is the caller's.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from exporter.catalog import Catalog
 from exporter.config import Config, SourceConfig
 from exporter.count.account import labeler_for, precreate, record_matched, series_limits
-from exporter.count.parts import FilePart, FileTracker, SessionStep
-from exporter.count.tally import Tally
-from exporter.count.transactions import NO_REQUEST, Matched, Observation
+from exporter.count.parts import FilePart, FileTracker, Series, SeriesKey, SessionStep
+from exporter.count.tally import Exemplar, Tally
+from exporter.count.transactions import NO_REQUEST, Matched, Observation, exemplar_value
 
 
 @dataclass(slots=True)
@@ -42,7 +42,7 @@ class _Fixes:
     """What carrying the previous file's transactions changes in one part."""
 
     matched: Matched = field(default_factory=Matched)
-    observed: list[tuple[int, Observation]] = field(default_factory=list)
+    histograms: dict[SeriesKey, Series] = field(default_factory=dict)
     steps: list[SessionStep] = field(default_factory=list)
 
 
@@ -124,7 +124,7 @@ class Join:
             if first is not None and first <= deadline:
                 return None
         matched.observations.clear()
-        fixes.observed, fixes.steps = carried.observed, carried.steps
+        fixes.histograms, fixes.steps = carried.histograms, carried.steps
         return fixes
 
     def _finish(self, part: FilePart, fixes: _Fixes) -> None:
@@ -134,9 +134,7 @@ class Join:
             self.tally.add(metric, series)
         floor = None if self._carried is None else self._carried.clock
         out = fixes.matched
-        ordinal = _ordinal_of
-        for _, observation in heapq.merge(tracker.observed, fixes.observed, key=ordinal):
-            out.observations.append(observation)
+        self._observe(tracker.histograms, fixes.histograms)
         for step in heapq.merge(tracker.steps, fixes.steps, key=_step_ordinal):
             self._dialogs.apply_step(step, floor, out)
         clock = _later(floor, tracker.clock)
@@ -147,15 +145,39 @@ class Join:
             tracker.forget_records()
             self._carried = tracker
 
+    def _observe(
+        self, worker: Mapping[SeriesKey, Series], fixes: Mapping[SeriesKey, Series]
+    ) -> None:
+        """A file's histogram observations, the fixes' among them in log order."""
+        for key in {**worker, **fixes}:
+            mine, fixed = worker.get(key), fixes.get(key)
+            if mine is None or fixed is None:
+                series = mine or fixed
+                assert series is not None
+            else:
+                series = mine.merged(fixed)
+            metric, labels = key
+            self.tally.observe_all(
+                metric,
+                (self._source, *labels),
+                series.counts,
+                series.values,
+                [_exemplar(latest, self._exemplars) for latest in series.latest],
+            )
+
+
+def _exemplar(latest: tuple[int, Observation] | None, mode: str) -> Exemplar | None:
+    if latest is None:
+        return None
+    observation = latest[1]
+    label = exemplar_value(observation.call_id, mode)
+    return None if label is None else Exemplar(label, observation.value, observation.time)
+
 
 def _later(one: float | None, other: float | None) -> float | None:
     if one is None:
         return other
     return one if other is None else max(one, other)
-
-
-def _ordinal_of(item: tuple[int, Observation]) -> int:
-    return item[0]
 
 
 def _step_ordinal(step: SessionStep) -> int:
