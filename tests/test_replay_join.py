@@ -23,7 +23,7 @@ from exporter.config import Config, SourceConfig, parse_config
 from exporter.count.account import labeler_for, replay
 from exporter.count.parts import FileTracker, count_file
 from exporter.count.stitch import Join
-from exporter.count.tally import TallySnapshot
+from exporter.count.tally import Exemplar, Tally, TallySnapshot
 from exporter.data import builtin_catalog_text
 from tests.sipmsg import Transaction
 
@@ -271,3 +271,16 @@ def test_a_platform_log_rotated_anywhere_is_counted_as_one_pass_counts_it(
     ]
     snapshot, _ = joined(logs)
     assert snapshot == one_pass(logs)
+
+
+def test_observations_added_at_once_count_as_observed_one_by_one() -> None:
+    values = [0.001, 0.001, 1.0, 1.999, 40.0]
+    exemplar = Exemplar("call-2", 1.999, 1.0)
+    one_by_one, at_once = Tally({}), Tally({})
+    metric, labels = "sip_response_duration_seconds", ("wvp", "out", "INVITE", "2xx")
+    for value in values:
+        one_by_one.observe(metric, labels, value, exemplar if value == 1.999 else None)
+    counts = one_by_one.snapshot().histograms[metric][labels]
+    per_bucket = [b - a for a, b in zip((0, *counts.buckets), counts.buckets, strict=False)]
+    at_once.observe_all(metric, labels, per_bucket, values, counts.exemplars)
+    assert at_once.snapshot() == one_by_one.snapshot()
