@@ -118,6 +118,7 @@ class FileTracker(Tracker):
         self.orphans: list[Orphan] = []
         self.opened: set[Key] = set()
         self.first_clock: float | None = None
+        self._window = math.inf  # the clock up to which orphans and requests are kept
         self.earliest: float | None = None  # the earliest time of the file
         self.first_expiry: float | None = None  # the clock when a transaction first went
         self.first_backwards: float | None = None  # the clock when a time first went back
@@ -132,30 +133,39 @@ class FileTracker(Tracker):
         return set(self._transactions)
 
     def _one(self, event: Event, time: float, out: Matched) -> bool:
+        # Called once per message: plain attribute work, no `super()` lookups.
         self.ordinal += 1
         clock = self._clock
         assert clock is not None  # `match` advanced it before
         if self.first_clock is None:
-            self.first_clock = clock
-        if self.earliest is None or time < self.earliest:
-            self.earliest = time
-        if time < clock and self.first_backwards is None:
-            self.first_backwards = clock
-        seen, unanswered = len(out.observations), out.unmatched.get(NO_REQUEST, 0)
-        counted = super()._one(event, time, out)
-        for observation in out.observations[seen:]:
-            self._keep(observation)
+            self.first_clock = self.earliest = clock
+            self._window = clock + _WINDOW * self.settings.timeout
+        elif time < clock:
+            self._went_back(time, clock)
+        observations, unmatched = out.observations, out.unmatched
+        seen, unanswered = len(observations), unmatched.get(NO_REQUEST, 0)
+        counted = Tracker._one(self, event, time, out)
+        if len(observations) > seen:
+            for observation in observations[seen:]:
+                self._keep(observation)
         # Beyond the window no transaction carried from the file before is still held:
         # an orphan there is one in one pass too, a request there meets none of them.
-        near_start = clock <= self.first_clock + _WINDOW * self.settings.timeout
-        if out.unmatched.get(NO_REQUEST, 0) != unanswered:
-            if near_start:
+        if unmatched.get(NO_REQUEST, 0) != unanswered:
+            if clock <= self._window:
                 self.orphans.append(Orphan(self.ordinal, event, time, clock))
-        elif event.kind is Kind.REQUEST and counted:
-            self.peak = max(self.peak, len(self._transactions))
-            if near_start:
+        elif counted and event.kind is Kind.REQUEST:
+            held = len(self._transactions)
+            if held > self.peak:
+                self.peak = held
+            if clock <= self._window:
                 self.opened.add(_request_key(event))
         return counted
+
+    def _went_back(self, time: float, clock: float) -> None:
+        if self.first_backwards is None:
+            self.first_backwards = clock
+        if self.earliest is None or time < self.earliest:
+            self.earliest = time
 
     def _keep(self, observation: Observation) -> None:
         key = (observation.metric, observation.labels)
@@ -165,9 +175,12 @@ class FileTracker(Tracker):
         series.add(self.ordinal, observation)
 
     def _advance(self, time: float, out: Matched) -> None:
+        if self.first_expiry is not None:
+            Tracker._advance(self, time, out)
+            return
         held = len(self._transactions)
-        super()._advance(time, out)
-        if self.first_expiry is None and len(self._transactions) < held:
+        Tracker._advance(self, time, out)
+        if len(self._transactions) < held:
             self.first_expiry = time
 
     def _start_session(self, key: tuple[str, str], time: float, out: Matched) -> None:
