@@ -10,6 +10,7 @@ tally, histogram sums and exemplars included, with `account.replay` over the sam
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -26,6 +27,7 @@ from exporter.count.stitch import Join
 from exporter.count.tally import Exemplar, Tally, TallySnapshot
 from exporter.data import builtin_catalog_text
 from tests.sipmsg import Transaction
+from tests.support import REPO
 
 T0 = datetime(2024, 1, 8, 11, 0, 0)
 CAMERA = "34020000001320000006"
@@ -284,3 +286,19 @@ def test_observations_added_at_once_count_as_observed_one_by_one() -> None:
     per_bucket = [b - a for a, b in zip((0, *counts.buckets), counts.buckets, strict=False)]
     at_once.observe_all(metric, labels, per_bucket, values, counts.exemplars)
     assert at_once.snapshot() == one_by_one.snapshot()
+
+
+SIP_FIXTURES = sorted(
+    path.name
+    for pattern in ("sip-*.log", "sipp-*.log")
+    for path in (REPO / "tests" / "fixtures").glob(pattern)
+)
+
+
+@pytest.mark.parametrize("name", SIP_FIXTURES)
+def test_every_sip_fixture_cut_in_four_is_counted_as_one_pass_counts_it(name: str) -> None:
+    log = (REPO / "tests" / "fixtures" / name).read_bytes()
+    cuts = [0, len(log) // 4, len(log) // 2, len(log) * 3 // 4, len(log)]
+    logs = [log[start:end] for start, end in itertools.pairwise(cuts)]
+    snapshot, _ = joined(logs)
+    assert snapshot == one_pass(logs)

@@ -139,7 +139,10 @@ class Join:
             self._dialogs.apply_step(step, floor, out)
         clock = _later(floor, tracker.clock)
         self._dialogs.advance_to(clock, out)
-        record_matched(self.tally, self._source, out, self._exemplars)
+        if out.observations or out.timeouts or out.unmatched or out.evictions:
+            # (Unconditionally, it would create the metrics one pass creates only with
+            # its first record.)
+            record_matched(self.tally, self._source, out, self._exemplars)
         if tracker.first_clock is not None or self._carried is None:
             tracker.adopt_clock(clock)
             tracker.forget_records()
