@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,6 +95,28 @@ def timed(args: list[str]) -> Run:
     return Run(wall, cpu, own, done.stdout)
 
 
+def _spin(_: int) -> float:
+    started = time.process_time()
+    total = 0
+    for number in range(20_000_000):
+        total += number
+    return time.process_time() - started
+
+
+def machine_scaling(jobs: int) -> float:
+    """How many times the work of one CPU-bound Python process this machine does with `jobs`
+    of them at once, just now: below `jobs` where cores are shared (other sessions, a
+    virtual machine's CPUs on fewer physical ones)."""
+    started = time.perf_counter()
+    _spin(0)
+    alone = time.perf_counter() - started
+    with ProcessPoolExecutor(jobs) as pool:
+        started = time.perf_counter()
+        list(pool.map(_spin, range(jobs)))
+        together = time.perf_counter() - started
+    return jobs * alone / together
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=4)
@@ -105,7 +128,12 @@ def main() -> int:
         folder = Path(work)
         paths = rotated(folder, options.files, options.megabytes)
         size = sum(os.path.getsize(p) for p in paths) / 1e6
-        print(f"{options.files} files, {size:.0f} MB; {os.cpu_count()} cores", flush=True)
+        scaling = machine_scaling(options.jobs)
+        print(
+            f"{options.files} files, {size:.0f} MB; {os.cpu_count()} cores; {options.jobs} "
+            f"busy Python processes do {scaling:.2f}× the work of one here just now",
+            flush=True,
+        )
         print("| command | --jobs | wall s | CPU s | of which the parent's | MB/s (wall) |")
         print("|---|---:|---:|---:|---:|---:|")
         for name in ("replay", "backfill"):
