@@ -8,6 +8,7 @@ and a worker that dies are reported in a sentence, never with a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import itertools
 import os
@@ -201,3 +202,33 @@ def _holding(parent: int, fifo: Path) -> int | None:
         if str(fifo) in opened:
             return child
     return None
+
+
+def test_an_interrupted_replay_stops_its_workers_and_exits_at_once(tmp_path: Path) -> None:
+    fifos = [tmp_path / "stuck.log.1", tmp_path / "stuck.log"]
+    for fifo in fifos:
+        os.mkfifo(fifo)  # nobody writes: a worker opening one waits for ever
+    replaying = subprocess.Popen(
+        [sys.executable, "-m", "exporter", "replay", "--jobs", "2", *map(str, fifos)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    workers: list[int] = []
+    try:
+        workers = wait_until(lambda: _children(replaying.pid, 2), what="both workers")
+        replaying.send_signal(signal.SIGINT)
+        replaying.communicate(timeout=30)
+    finally:
+        for pid in [replaying.pid, *workers]:  # only if the test failed: no process left
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        replaying.wait()
+    assert replaying.returncode == 130
+
+
+def _children(parent: int, wanted: int) -> list[int] | None:
+    """The processes `parent` started, once there are `wanted` of them."""
+    listed = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    return [int(pid) for pid in listed] if len(listed) == wanted else None

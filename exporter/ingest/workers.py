@@ -80,17 +80,28 @@ def in_order(
     ahead = 2 * jobs
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         pending: deque[tuple[Item, Future[Result]]] = deque()
-        upcoming = iter(items)
         try:
-            for item in upcoming:
+            for item in items:
                 pending.append((item, pool.submit(work, item)))
                 if len(pending) >= ahead:
                     yield _result(*pending.popleft())
             while pending:
                 yield _result(*pending.popleft())
-        finally:
-            for _, future in pending:
-                future.cancel()
+        except BaseException:
+            # Interrupted, or a file's error ends the command: what the workers are still
+            # reading is not wanted, and leaving the pool would wait for it (for ever, on
+            # a FIFO nobody writes).
+            _stop(pool)
+            raise
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    # The pool's processes, taken before `shutdown` forgets them: there is no public way
+    # to end them before Python 3.14's `terminate_workers`.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
 
 
 def _result(item: Item, future: Future[Result]) -> tuple[Item, Result]:
