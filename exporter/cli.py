@@ -31,6 +31,7 @@ from exporter.detect.command import (
 )
 from exporter.explain import ExplainError, explain
 from exporter.formats.options import SipOptions
+from exporter.ingest.workers import WorkerError
 from exporter.replay import ReplayUsageError, run_replay, source_flags, source_of
 from exporter.restore import load_settings
 from exporter.validation import ConfigError
@@ -149,6 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as error:
         print(f"sip-log-exporter: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except WorkerError as error:
+        print(f"sip-log-exporter: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -4,7 +4,9 @@
 Owns the flags they share (a config's source, or a format on the command line), the
 source those flags name, reading each file's blocks (plain or gzip, `ingest.once`) through
 the same counting step as the live exporter, and saying on standard error which file gave
-no record, with the command that shows what reads it.
+no record, with the command that shows what reads it. With `--jobs` above 1, each file is
+counted by a worker process and the parts are joined in file order (`count.stitch`),
+which gives the exposition one process gives.
 """
 
 from __future__ import annotations
@@ -14,15 +16,20 @@ import dataclasses
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from exporter import contract
 from exporter.catalog import Catalog
 from exporter.config import Config, SourceConfig, parse_config
-from exporter.count.account import replay
+from exporter.count.account import Replayed, labeler_for, replay
+from exporter.count.labels import Labeler
+from exporter.count.parts import FilePart, FileTracker, count_file
+from exporter.count.stitch import Join
 from exporter.data import builtin_catalog_text
 from exporter.formats import FORMATS, format_name
-from exporter.ingest import once
+from exporter.ingest import once, workers
 from exporter.restore import load_settings
 from exporter.serve.exposition import Exposition
 from exporter.serve.families import View, families, info_rows
@@ -46,6 +53,7 @@ def source_flags(command: argparse.ArgumentParser, name: str) -> None:
     command.add_argument("--encoding", default="utf-8")
     command.add_argument("--profile", default=None, help="catalog profile of the codes")
     command.add_argument("--name", default=name, help=f"the source label (default {name})")
+    workers.jobs_flag(command)
 
 
 def _blocks(path: str) -> Iterator[bytes]:
@@ -57,10 +65,46 @@ def _blocks(path: str) -> Iterator[bytes]:
         raise ReplayUsageError(f"cannot read {path}: {reason}") from None
 
 
+@dataclass(frozen=True, slots=True)
+class _Replay:
+    """What every worker of a replay needs, to count one file."""
+
+    source: SourceConfig
+    catalog: Catalog
+    config: Config
+    year: int
+
+    def labeler(self) -> Labeler:
+        return labeler_for(self.source, self.catalog, self.config.default_profile)
+
+    def count(self, path: str, tracker: FileTracker | None = None) -> FilePart:
+        """One file's part, from `tracker`'s state or, without one, on its own."""
+        if tracker is None and self.source.transactions:
+            tracker = FileTracker(self.config.transactions.settings)
+        return count_file(
+            _blocks(path), self.source, self.config, self.labeler(), self.year, tracker
+        )
+
+
+def _in_parallel(job: _Replay, paths: list[str], jobs: int) -> Replayed:
+    """Files counted by `jobs` processes and joined in order, as `replay` counts them."""
+    join = Join(job.source, job.catalog, job.config)
+    records = []
+    for path, part in workers.in_order(job.count, paths, jobs):
+        join.add(part, partial(job.count, path))
+        records.append(part.records)
+    return Replayed(join.tally, records)
+
+
 def run_replay(args: argparse.Namespace) -> int:
     config, catalog, source = source_of(args)
-    logs = (_blocks(path) for path in args.files)
-    tally, records = replay(logs, source, catalog, config, datetime.now().year)
+    year = datetime.now().year
+    jobs = workers.how_many(args.jobs, len(args.files))
+    if jobs > 1:
+        tally, records = _in_parallel(_Replay(source, catalog, config, year), args.files, jobs)
+    else:
+        logs = (_blocks(path) for path in args.files)
+        tally, records = replay(logs, source, catalog, config, year)
     for path, found in zip(args.files, records, strict=True):
         if not found:
             # No silent zero: the exposition alone would look like a quiet log.

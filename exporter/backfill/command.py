@@ -17,10 +17,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from exporter.backfill.progress import ProgressBar, summary
-from exporter.backfill.read import read_logs, write_openmetrics
+from exporter.backfill.read import Backfill, read_in_parallel, read_logs, write_openmetrics
 from exporter.catalog import Catalog
 from exporter.config import Config, SourceConfig
 from exporter.formats.timestamps import TimeSettings
+from exporter.ingest import workers
 from exporter.ingest.once import in_time_order
 
 OPENMETRICS_FILE = "backfill.om"
@@ -94,8 +95,13 @@ def run_backfill(
     _make_output(args.output)
     paths = in_time_order(args.files, settings)
     bar = ProgressBar(sys.stderr, len(paths), sum(os.path.getsize(p) for p in paths))
+    jobs = workers.how_many(args.jobs, len(paths))
     try:
-        outcome = read_logs(paths, source, catalog, config, settings, args.step, bar)
+        if jobs > 1:
+            job = Backfill(source, catalog, config, settings, args.step)
+            outcome = read_in_parallel(paths, job, jobs, bar)
+        else:
+            outcome = read_logs(paths, source, catalog, config, settings, args.step, bar)
     finally:
         bar.close()
     for path in outcome.empty:
@@ -116,7 +122,7 @@ def run_backfill(
     sys.stdout.write(summary(outcome, zone, written))
     blocks = os.path.join(args.output, BLOCKS_FOLDER)
     command = ["promtool", "tsdb", "create-blocks-from", "openmetrics", written, blocks]
-    # Printed, not run: the package starts no process (tests/test_hardening.py).
+    # Printed, not run: the package runs no other program (tests/test_hardening.py).
     print(f"next: {shlex.join(command)}")
     print(
         f"then: stop Prometheus, move the block folders of {blocks} into its "

@@ -29,7 +29,11 @@ from exporter.count.tally import Tally
 from exporter.formats import make_parser
 from exporter.formats.base import Parser
 from exporter.formats.timestamps import NO_STAMP, FileClock, TimeSettings
+from exporter.ingest import workers
 from exporter.ingest.once import BLOCK, open_log
+
+# A part's own series limit: none in practice (labels come from closed sets).
+UNBOUNDED = 1 << 62
 
 
 @dataclass(slots=True)
@@ -54,6 +58,19 @@ class Outcome:
     def saw(self, seconds: float) -> None:
         self.earliest = seconds if self.earliest is None else min(self.earliest, seconds)
         self.latest = seconds if self.latest is None else max(self.latest, seconds)
+
+    def absorb(self, part: Outcome) -> None:
+        """Add what a reading of the next files found (a worker's), as if read here."""
+        self.counts.merge(part.counts)
+        self.files += part.files
+        self.records += part.records
+        self.malformed += part.malformed
+        self.skipped.update(part.skipped)
+        self.errors.extend(part.errors)
+        self.empty.extend(part.empty)
+        for seconds in (part.earliest, part.latest):
+            if seconds is not None:
+                self.saw(seconds)
 
 
 Progress = Callable[[int, int, int], None]  # files done, bytes done, records
@@ -109,6 +126,18 @@ class _FileReader:
         return parsed.consumed
 
 
+def _started(source: SourceConfig, catalog: Catalog, config: Config, step: int) -> Outcome:
+    """An outcome holding the series the live exporter creates at 0."""
+    outcome = Outcome(StepCounts(step, config.max_series_per_metric))
+    labeler = labeler_for(source, catalog, config.default_profile)
+    created = Tally({})
+    precreate(created, config, labeler)
+    outcome.counts.ensure(
+        contract.RESPONSES.name, created.snapshot().counters.get(contract.RESPONSES.name, {})
+    )
+    return outcome
+
+
 def read_logs(
     paths: list[str],
     source: SourceConfig,
@@ -119,37 +148,83 @@ def read_logs(
     progress: Progress | None = None,
 ) -> Outcome:
     """Read `paths` (already in order) and count their events at the step of their time."""
-    outcome = Outcome(StepCounts(step, config.max_series_per_metric))
+    outcome = _started(source, catalog, config, step)
     labeler = labeler_for(source, catalog, config.default_profile)
-    created = Tally({})
-    precreate(created, config, labeler)
-    outcome.counts.ensure(
-        contract.RESPONSES.name, created.snapshot().counters.get(contract.RESPONSES.name, {})
-    )
     done = 0
     for number, path in enumerate(paths):
-        before = outcome.found()
         reader = _FileReader(make_parser(source.format), labeler, settings, outcome)
-        try:
-            stream, raw = open_log(path)
-            with stream, raw:
-                # read1: what is decompressed so far, so that a truncated .gz yields
-                # everything before the damage before it raises.
-                while block := stream.read1(BLOCK):
-                    reader.feed(block)
-                    if progress is not None:
-                        progress(number, done + raw.tell(), outcome.records)
-        except (OSError, EOFError) as error:
-            # A damaged or truncated .gz (one still being compressed): what was read of it
-            # counts, the rest is reported.
-            outcome.errors.append(f"{path}: {error}")
-        reader.feed(b"", final=True)
-        if outcome.found() == before:
-            outcome.empty.append(path)
+        _read_file(path, reader, outcome, _reporter(progress, number, done, outcome))
         done += os.path.getsize(path)
         outcome.files = number + 1
         if progress is not None:
             progress(number + 1, done, outcome.records)
+    return outcome
+
+
+def _reporter(
+    progress: Progress | None, number: int, done: int, outcome: Outcome
+) -> Callable[[int], None] | None:
+    """How far the file `number` (after `done` bytes of others) is read, for `progress`."""
+    if progress is None:
+        return None
+    shown = progress
+    return lambda at: shown(number, done + at, outcome.records)
+
+
+def _read_file(
+    path: str, reader: _FileReader, outcome: Outcome, report: Callable[[int], None] | None
+) -> None:
+    """One file through `reader` into `outcome`; `report` is told how far it has read."""
+    before = outcome.found()
+    try:
+        stream, raw = open_log(path)
+        with stream, raw:
+            # read1: what is decompressed so far, so that a truncated .gz yields
+            # everything before the damage before it raises.
+            while block := stream.read1(BLOCK):
+                reader.feed(block)
+                if report is not None:
+                    report(raw.tell())
+    except (OSError, EOFError) as error:
+        # A damaged or truncated .gz (one still being compressed): what was read of it
+        # counts, the rest is reported.
+        outcome.errors.append(f"{path}: {error}")
+    reader.feed(b"", final=True)
+    if outcome.found() == before:
+        outcome.empty.append(path)
+
+
+@dataclass(frozen=True, slots=True)
+class Backfill:
+    """What every worker of a backfill needs, to read one file."""
+
+    source: SourceConfig
+    catalog: Catalog
+    config: Config
+    settings: TimeSettings
+    step: int
+
+    def read(self, path: str) -> Outcome:
+        """One file's counts on their own, every series kept: the guard is applied when
+        the parts are joined, in file order, so that it admits what one pass admits."""
+        outcome = Outcome(StepCounts(self.step, UNBOUNDED), files=1)
+        labeler = labeler_for(self.source, self.catalog, self.config.default_profile)
+        reader = _FileReader(make_parser(self.source.format), labeler, self.settings, outcome)
+        _read_file(path, reader, outcome, None)
+        return outcome
+
+
+def read_in_parallel(
+    paths: list[str], job: Backfill, jobs: int, progress: Progress | None = None
+) -> Outcome:
+    """What `read_logs` gives, each file read by one of `jobs` processes."""
+    outcome = _started(job.source, job.catalog, job.config, job.step)
+    done = 0
+    for path, part in workers.in_order(job.read, paths, jobs):
+        outcome.absorb(part)
+        done += os.path.getsize(path)
+        if progress is not None:
+            progress(outcome.files, done, outcome.records)
     return outcome
 
 

@@ -73,6 +73,23 @@ class StepCounts:
                 self.dropped += value
             self._counts[metric][key][index] += value
 
+    def merge(self, other: StepCounts) -> None:
+        """Add another reading's increments (of the files after this one's), its series
+        in the order they appeared, through this guard: as if `add` had counted them."""
+        for metric, series in other._counts.items():
+            for labels, steps in series.items():
+                key = self._series(metric, labels)
+                if key is None:
+                    key = (labels[0],) + (OVERFLOW,) * (len(labels) - 1)
+                    self._counts[metric].setdefault(key, Counter())
+                    self.dropped += sum(steps.values())
+                self._counts[metric][key].update(steps)
+        for index in (other.low, other.high):
+            if index is not None:
+                self.low = index if self.low is None else min(self.low, index)
+                self.high = index if self.high is None else max(self.high, index)
+        self.dropped += other.dropped
+
     def _series(self, metric: str, labels: Labels) -> Labels | None:
         """`labels`, created if the guard allows; None when the metric is full."""
         series = self._counts[metric]

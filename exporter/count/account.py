@@ -190,16 +190,27 @@ def replay(
     records = []
     for blocks in files:
         stream = new_stream(source, config.max_line_bytes, year)
-        found = 0
-        # Counted block by block, so memory does not grow with the file.
-        for block in blocks:
-            batch = stream.feed(block)
-            found += len(batch.events)
-            account(tally, labeler, batch, BlockRead(len(block)), matching)
-        batch = stream.finish()
-        account(tally, labeler, batch, None, matching)
-        records.append(found + len(batch.events))
+        records.append(replay_file(tally, labeler, stream, blocks, matching))
     return Replayed(tally, records)
+
+
+def replay_file(
+    tally: Tally,
+    labeler: Labeler,
+    stream: RecordStream,
+    blocks: Iterable[bytes],
+    matching: Matching | None,
+) -> int:
+    """Count one whole log, given as its blocks, through `stream`; how many records it gave."""
+    found = 0
+    # Counted block by block, so memory does not grow with the file.
+    for block in blocks:
+        batch = stream.feed(block)
+        found += len(batch.events)
+        account(tally, labeler, batch, BlockRead(len(block)), matching)
+    batch = stream.finish()
+    account(tally, labeler, batch, None, matching)
+    return found + len(batch.events)
 
 
 def ranking_for(config: Config) -> FailureRanking:

@@ -11,7 +11,7 @@ snapshots to whoever renders them.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -111,6 +111,32 @@ class Tally:
         histogram.sum += value
         if exemplar is not None:
             histogram.exemplars[index] = exemplar
+
+    def observe_all(
+        self,
+        metric: str,
+        labels: Labels,
+        counts: Sequence[int],
+        values: Iterable[float],
+        exemplars: Sequence[Exemplar | None],
+    ) -> None:
+        """Observations counted elsewhere, as `observe` one by one would count them: their
+        number per bucket, their values in the order observed (the float sum adds them
+        in that order, as `observe` does), and each bucket's latest exemplar (None: the
+        bucket keeps its own)."""
+        series = self._histograms.setdefault(metric, {})
+        histogram = series.get(labels)
+        if histogram is None:
+            histogram = series[labels] = _Histogram(len(BUCKETS[metric]) + 1)
+        for index, count in enumerate(counts):
+            histogram.counts[index] += count
+        total = histogram.sum
+        for value in values:
+            total += value
+        histogram.sum = total
+        for index, exemplar in enumerate(exemplars):
+            if exemplar is not None:
+                histogram.exemplars[index] = exemplar
 
     def add(self, metric: str, counts: Mapping[Labels, int]) -> None:
         """Add a batch of increments to one metric."""
