@@ -29,7 +29,7 @@ import re
 from bisect import bisect_left
 
 from exporter.events import SIP_METHODS, Direction, Event, Kind
-from exporter.formats import escapes, prefixes
+from exporter.formats import escapes, native, prefixes
 from exporter.formats.base import Parsed
 from exporter.formats.directions import Words
 from exporter.formats.options import SipOptions
@@ -183,31 +183,25 @@ class SipParser:
         offsets: list[int] = []
         ignored = 0
         prev_end = 0
-        starts = _starts(data, end)
-        last = len(starts) - 1
-        for index, start in enumerate(starts):
-            begin, line_end, line_start = start[0], start[1], start[2]
-            limit = end if index == last else starts[index + 1][2]
-            first = data.find(b"\n", line_end, limit) + 1
-            if first:
-                cap = first + _MAX_HEADER_BLOCK if limit - first > _MAX_HEADER_BLOCK else limit
-                block = _HEADER_BLOCK.match(data, first, cap)
-                block_end = block.end() if block else first
-                headers = block.groups() if block else _NO_HEADERS
-            else:
-                block_end, headers = limit, _NO_HEADERS
-            if index == last and block_end >= limit and not final and None in headers:
+        # The compiled step gives the same tuples, or None for a block it leaves to Python.
+        framed = native.sip_scan(data, end)
+        if framed is None:
+            framed = _scan(data, end)
+        last = len(framed) - 1
+        for index, message in enumerate(framed):
+            line_start, block_end = message[2], message[6]
+            if index == last and block_end >= end and not final and None in message[7:]:
                 # Still being written: neither ended by a line that is not a header nor
                 # already holding every header (loggers such as gosip and Asterisk write no
                 # blank line after the headers, so their last message must not wait for
                 # the next one).
                 consumed = _window_start(data, prev_end, line_start)
                 return Parsed(events, consumed, 0, ignored, offsets)
-            direction = self._direction(data, prev_end, line_start, begin)
+            direction = self._direction(data, prev_end, line_start, message[0])
             if direction is None:
                 ignored += 1
             else:
-                events.append(self._event(start, headers, direction))
+                events.append(self._event(message, direction))
                 offsets.append(line_start)
             prev_end = block_end
         consumed = end if final else max(prev_end, _window_start(data, prev_end, end))
@@ -231,15 +225,15 @@ class SipParser:
             return Direction.UNKNOWN
         return found
 
-    def _event(self, start: _Start, headers: _Headers, direction: Direction) -> Event:
-        number, cseq_method, call_id, from_user, to_user, branch = headers
-        code = start[3]
+    def _event(self, message: native.Framed, direction: Direction) -> Event:
+        number, cseq_method, call_id, from_user, to_user, branch = message[7:]
+        code = message[3]
         if code is None:
-            kind, method, code_text, reason = Kind.REQUEST, start[5], "", ""
+            kind, method, code_text, reason = Kind.REQUEST, message[5], "", ""
         else:
             kind, method = Kind.RESPONSE, cseq_method or b""
             code_text = _CODE_TEXT.get(code) or code.decode("ascii")
-            reason = start[4].decode(self._encoding, "replace").strip()
+            reason = message[4].decode(self._encoding, "replace").strip()
         return Event(
             kind,
             direction,
@@ -262,6 +256,26 @@ _CODE_TEXT = {f"{code:03d}".encode(): f"{code:03d}" for code in range(1000)}
 # Via's branch (b"" for a Via without one; None: not there).
 _Headers = tuple[bytes | None, ...]
 _NO_HEADERS: _Headers = (None,) * 6
+
+
+def _scan(data: bytes, end: int) -> list[native.Framed]:
+    """Every message of data[:end] as framing reads it: its start line (`_Start`), where
+    its header block ends, and what that block read (`_Headers`). The reference for the
+    compiled step (`native.sip_scan`), which gives the same tuples."""
+    framed: list[native.Framed] = []
+    starts = _starts(data, end)
+    last = len(starts) - 1
+    for index, start in enumerate(starts):
+        limit = end if index == last else starts[index + 1][2]
+        first = data.find(b"\n", start[1], limit) + 1
+        block_end, headers = limit, _NO_HEADERS
+        if first:
+            cap = first + _MAX_HEADER_BLOCK if limit - first > _MAX_HEADER_BLOCK else limit
+            block = _HEADER_BLOCK.match(data, first, cap)
+            block_end, headers = (block.end(), block.groups()) if block else (first, _NO_HEADERS)
+        h = headers
+        framed.append((*start, block_end, h[0], h[1], h[2], h[3], h[4], h[5]))
+    return framed
 
 
 # rsyslog's escapes of a CR and an LF. No two can overlap, so finding them in one pass

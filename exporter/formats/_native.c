@@ -1,0 +1,459 @@
+/* The compiled twin of the framing step of exporter/formats/sip.py.
+ *
+ * `scan(data, end, methods)` frames data[:end] into SIP messages exactly as sip.py's
+ * `_scan` does with its compiled patterns (`_VERSION`, `_REQUEST_HEAD`, `_HEADER_BLOCK`),
+ * and returns the same list of tuples. The Python module is the reference: every rule
+ * below names the pattern or function it mirrors, and where a block holds something this
+ * file does not decide (a header line that only a supervisor prefix, `15|name | `, could
+ * make a header line), `scan` returns None and the caller frames that block in Python.
+ *
+ * Plain C99: every read is bounded by `end` (or the header block's cap), nothing is
+ * allocated per message but the Python objects returned.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+typedef const unsigned char *Bytes;
+typedef Py_ssize_t Size;
+
+/* sip.py `_MAX_HEADER_BLOCK`: how long a header block may be before it is cut. */
+#define MAX_HEADER_BLOCK 16384
+/* sip.py `_PREFIX`: a supervisor prefix is at most 64 bytes before its "|". */
+#define PREFIX_BYTES 64
+/* sip.py `_REQUEST_HEAD`: a method is 2 to 20 letters. */
+#define METHOD_MIN 2
+#define METHOD_MAX 20
+
+/* A span of `data`; `at` < 0 is a group that did not match (None). */
+typedef struct {
+    Size at, end;
+} Span;
+
+static const Span NONE = {-1, -1};
+
+/* A start line as sip.py `_starts` gives it: (begin, end, line start, code, reason,
+ * method); a request has no code. */
+typedef struct {
+    Size begin, stop, line_start;
+    Span code, reason, method;
+} Start;
+
+static int is_blank(unsigned char c) { return c == ' ' || c == '\t'; }
+static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static int is_letter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+/* `\s` of a bytes pattern: space, \t, \n, \v, \f, \r. */
+static int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+/* Whether `c` is one of `set` (strchr alone would take the NUL byte too). */
+static int in_set(const char *set, unsigned char c) { return c != 0 && strchr(set, c) != NULL; }
+
+static Size skip_blanks(Bytes d, Size at, Size end) {
+    while (at < end && is_blank(d[at])) at++;
+    return at;
+}
+
+/* Whether d[at:] starts with `word`, ASCII letters compared without case ((?i:...)). */
+static int has_word(Bytes d, Size at, Size end, const char *word) {
+    Size n = (Size)strlen(word);
+    if (end - at < n) return 0;
+    for (Size i = 0; i < n; i++) {
+        unsigned char c = d[at + i], w = (unsigned char)word[i];
+        if (c != w && !(is_letter(w) && (c | 0x20) == w)) return 0;
+    }
+    return 1;
+}
+
+static Size line_end(Bytes d, Size at, Size end) {
+    const unsigned char *nl = memchr(d + at, '\n', (size_t)(end - at));
+    return nl ? (Size)(nl - d) : end;
+}
+
+static Size line_start_of(Bytes d, Size at) {
+    while (at > 0 && d[at - 1] != '\n') at--;
+    return at;
+}
+
+/* The rest of a start line, `[ \t]*\r?$` of sip.py `_VERSION`: only blanks, then an
+ * optional CR right before the line's end. */
+static int only_blanks_to(Bytes d, Size at, Size eol) {
+    if (at < eol && d[eol - 1] == '\r') eol--;
+    return skip_blanks(d, at, eol) == eol;
+}
+
+/* sip.py `_VERSION` at `at`, where "SIP/2.0" stands: the code and reason of a response,
+ * or nothing after the version (a request's end). Returns the match's end, or -1. */
+static Size match_version(Bytes d, Size at, Size end, Span *code, Span *reason) {
+    Size after = at + 7, eol = line_end(d, after, end);
+    *code = NONE;
+    *reason = NONE;
+    /* `[ \t]+(?P<code>\d{3})`: the code after every blank (a blank given back would have
+     * to be a digit). */
+    Size c = skip_blanks(d, after, eol);
+    if (c > after && eol - c >= 3 && is_digit(d[c]) && is_digit(d[c + 1]) && is_digit(d[c + 2])) {
+        Size r = c + 3;
+        if (r < eol && is_blank(d[r])) {
+            /* `[ \t]+(?P<reason>[^\r\n]*?)[ \t]*\r?$`: the lazy reason ends where only
+             * blanks and a last CR are left; it may hold no CR itself. */
+            Size s = skip_blanks(d, r, eol), e = eol;
+            if (e > s && d[e - 1] == '\r') e--;
+            while (e > s && is_blank(d[e - 1])) e--;
+            if (memchr(d + s, '\r', (size_t)(e - s)) != NULL) return -1;
+            code->at = c, code->end = c + 3;
+            reason->at = s, reason->end = e;
+            return eol;
+        }
+        if (!only_blanks_to(d, r, eol)) return -1;
+        code->at = c, code->end = c + 3;
+        return eol;
+    }
+    /* No code: a request's start line ends with the version. */
+    return only_blanks_to(d, after, eol) ? eol : -1;
+}
+
+/* Whether d[at:at+n] is one of SIP's methods (sip.py `_REQUEST_HEAD`'s `glued`
+ * alternatives); `methods` holds them as " ACK BYE … ". */
+static int is_method(Bytes d, Size at, Size n, Bytes methods, Size methods_len) {
+    unsigned char needle[METHOD_MAX + 2];
+    if (n > METHOD_MAX) return 0;
+    needle[0] = ' ';
+    memcpy(needle + 1, d + at, (size_t)n);
+    needle[n + 1] = ' ';
+    for (Size i = 0; i + n + 2 <= methods_len; i++) {
+        if (memcmp(methods + i, needle, (size_t)(n + 2)) == 0) return 1;
+    }
+    return 0;
+}
+
+/* sip.py `_REQUEST_HEAD` searched in d[line_start:at], before a request's "SIP/2.0":
+ * `METHOD [ \t]+ (sips?|tel|urn):X+ [ \t]+` ending right at the version. The tail is
+ * fixed by the line's end, so only the method's first letter is searched for: the
+ * leftmost one after a line start or one of ` \t|:]>` (`method`), or after any other
+ * printable byte when the letters are one of SIP's methods (`glued`). */
+static int request_head(Bytes d, Size line_start, Size at, Bytes methods, Size methods_len,
+                        Span *method) {
+    Size u = at, v, w, r;
+    while (u > line_start && is_blank(d[u - 1])) u--;
+    if (u == at) return 0;
+    /* `(?:sips?|tel|urn):[^ \t\r\n]+`: the run of such bytes before the blanks. */
+    v = u;
+    while (v > line_start && !is_blank(d[v - 1]) && d[v - 1] != '\r' && d[v - 1] != '\n') v--;
+    Size colon;
+    if (u - v >= 5 && memcmp(d + v, "sips:", 5) == 0) colon = v + 4;
+    else if (u - v >= 4 && (memcmp(d + v, "sip:", 4) == 0 || memcmp(d + v, "tel:", 4) == 0 ||
+                            memcmp(d + v, "urn:", 4) == 0))
+        colon = v + 3;
+    else return 0;
+    if (colon + 1 >= u) return 0;
+    /* `[ \t]+` between the method and the URI. */
+    w = v;
+    while (w > line_start && is_blank(d[w - 1])) w--;
+    if (w == v) return 0;
+    r = w;
+    while (r > line_start && is_letter(d[r - 1])) r--;
+    Size first = w - r > METHOD_MAX ? w - METHOD_MAX : r;
+    for (Size p = first; p <= w - METHOD_MIN; p++) {
+        int after_mark = p == line_start || in_set(" \t|:]>", d[p - 1]);
+        if ((p == r && after_mark) ||
+            (p > 0 && d[p - 1] >= '!' && d[p - 1] <= '~' &&
+             is_method(d, p, w - p, methods, methods_len))) {
+            method->at = p, method->end = w;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The next start line at or after `from` (sip.py `_starts`: `_VERSION.finditer`, then
+ * the checks on what stands before a response's version and a request's head). */
+static int next_start(Bytes d, Size from, Size end, Bytes methods, Size methods_len, Start *out) {
+    Size pos = from;
+    while (end - pos >= 7) {
+        const unsigned char *found = memchr(d + pos, 'S', (size_t)(end - pos - 6));
+        if (found == NULL) return 0;
+        Size at = (Size)(found - d);
+        if (memcmp(found, "SIP/2.0", 7) != 0) {
+            pos = at + 1;
+            continue;
+        }
+        Span code, reason, method = NONE;
+        Size stop = match_version(d, at, end, &code, &reason);
+        if (stop < 0) {
+            pos = at + 1;
+            continue;
+        }
+        Size line_start = line_start_of(d, at);
+        pos = stop; /* finditer goes on after the match, accepted or not */
+        if (code.at >= 0) {
+            /* sip.py `_BEFORE_RESPONSE`: a line start or one of ` \t|:]>.`. */
+            if (at != line_start && !in_set(" \t|:]>.", d[at - 1])) continue;
+            *out = (Start){at, stop, line_start, code, reason, NONE};
+            return 1;
+        }
+        if (request_head(d, line_start, at, methods, methods_len, &method)) {
+            *out = (Start){method.at, stop, line_start, NONE, NONE, method};
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* What sip.py `_HEADER_BLOCK` reads: CSeq number and method, Call-ID, From user, To
+ * user, top Via branch (groups 1 to 6). */
+typedef struct {
+    Span group[6];
+} Headers;
+
+/* `[ \t]*:` after a header name, whose optional rest (`(?i:rom)?`, `[oO]?`,
+ * `(?i:ia)?`) is taken when it is there: the name without it would be followed by a
+ * letter, never by a blank or ':'. Returns the position after ':', or -1. */
+static Size after_name(Bytes d, Size at, Size eol, const char *rest) {
+    if (has_word(d, at, eol, rest)) at += (Size)strlen(rest);
+    at = skip_blanks(d, at, eol);
+    return at < eol && d[at] == ':' ? at + 1 : -1;
+}
+
+/* sip.py `_URI_USER` after the ':': the leftmost `sip:`, `sips:` or `tel:` before the
+ * line's first CR that a user part (`[^@;>\s:]+`) follows. */
+static int uri_user(Bytes d, Size at, Size eol, Span *user) {
+    const unsigned char *cr = memchr(d + at, '\r', (size_t)(eol - at));
+    Size stop = cr ? (Size)(cr - d) : eol;
+    for (Size q = at; q < stop; q++) {
+        Size colon = -1;
+        if (eol - q >= 4 && memcmp(d + q, "sip:", 4) == 0) colon = q + 3;
+        else if (eol - q >= 5 && memcmp(d + q, "sips:", 5) == 0) colon = q + 4;
+        else if (eol - q >= 4 && memcmp(d + q, "tel:", 4) == 0) colon = q + 3;
+        if (colon < 0) continue;
+        Size e = colon + 1;
+        while (e < eol && !is_space(d[e]) && !in_set("@;>:", d[e])) e++;
+        if (e > colon + 1) {
+            user->at = colon + 1, user->end = e;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static Size to_delimiter(Bytes d, Size at, Size eol, const char *delimiters) {
+    while (at < eol && !in_set(delimiters, d[at])) at++;
+    return at;
+}
+
+/* `(?i:branch)[ \t]*=` at `at`; returns the position after '=', or -1. */
+static Size branch_word(Bytes d, Size at, Size eol) {
+    if (!has_word(d, at, eol, "branch")) return -1;
+    at = skip_blanks(d, at + 6, eol);
+    return at < eol && d[at] == '=' ? at + 1 : -1;
+}
+
+/* sip.py `_VIA_BRANCH`: the parameters of the first via-value are skipped up to a
+ * `branch=`, never past a ','; the group is empty when there is none. */
+static void via_branch(Bytes d, Size at, Size eol, Span *branch) {
+    Size value = -1;
+    for (;;) {
+        Size semi = to_delimiter(d, at, eol, ";,\r\n");
+        if (semi >= eol || d[semi] != ';') {
+            value = to_delimiter(d, at, eol, ",\r\n");
+            break;
+        }
+        Size next = skip_blanks(d, semi + 1, eol), eq = branch_word(d, next, eol);
+        if (eq >= 0) {
+            value = skip_blanks(d, eq, eol);
+            break;
+        }
+        at = next;
+    }
+    Size e = value;
+    while (e < eol && !is_space(d[e]) && !in_set(";,>", d[e])) e++;
+    branch->at = value, branch->end = e;
+}
+
+/* sip.py `_NAMED`: a named header at the line's start (after blanks), each read only
+ * while its group is still unset. Captures into `h` and returns 1 when the line is one. */
+static int named_header(Bytes d, Size line, Size eol, Headers *h) {
+    Size k = skip_blanks(d, line, eol), q;
+    if (k >= eol) return 0;
+    unsigned char c = d[k];
+    Span *g = h->group;
+    if ((c == 'c' || c == 'C') && g[0].at < 0 && has_word(d, k + 1, eol, "seq")) {
+        /* CSeq: `[ \t]*:[ \t]*(\d+)[ \t]+([A-Za-z]+)` */
+        q = skip_blanks(d, k + 4, eol);
+        if (q < eol && d[q] == ':') {
+            Size n0 = skip_blanks(d, q + 1, eol), n1 = n0;
+            while (n1 < eol && is_digit(d[n1])) n1++;
+            Size m0 = skip_blanks(d, n1, eol), m1 = m0;
+            while (m1 < eol && is_letter(d[m1])) m1++;
+            if (n1 > n0 && m0 > n1 && m1 > m0) {
+                g[0] = (Span){n0, n1}, g[1] = (Span){m0, m1};
+                return 1;
+            }
+        }
+    }
+    if (in_set("cCiI", c) && g[2].at < 0) {
+        /* Call-ID, or its compact form i: `[ \t]*:[ \t]*([^\s]+)` */
+        q = c == 'c' || c == 'C' ? (has_word(d, k + 1, eol, "all-id") ? k + 7 : -1) : k + 1;
+        if (q >= 0) {
+            q = skip_blanks(d, q, eol);
+            if (q < eol && d[q] == ':') {
+                Size v0 = skip_blanks(d, q + 1, eol), v1 = v0;
+                while (v1 < eol && !is_space(d[v1])) v1++;
+                if (v1 > v0) {
+                    g[2] = (Span){v0, v1};
+                    return 1;
+                }
+            }
+        }
+    }
+    if ((c == 'f' || c == 'F') && g[3].at < 0) {
+        q = after_name(d, k + 1, eol, "rom");
+        if (q >= 0 && uri_user(d, q, eol, &g[3])) return 1;
+    }
+    if ((c == 't' || c == 'T') && g[4].at < 0) {
+        q = after_name(d, k + 1, eol, "o");
+        if (q >= 0 && uri_user(d, q, eol, &g[4])) return 1;
+    }
+    if ((c == 'v' || c == 'V') && g[5].at < 0) {
+        q = after_name(d, k + 1, eol, "ia");
+        if (q >= 0) {
+            via_branch(d, q, eol, &g[5]);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* sip.py `_HEADER`: `[!-9;-~]++[ \t]*+:` or `[ \t]++\S` at the line's start. */
+static int any_header(Bytes d, Size line, Size eol) {
+    Size k = line;
+    if (k < eol && is_blank(d[k])) {
+        k = skip_blanks(d, k, eol);
+        return k < eol && !is_space(d[k]);
+    }
+    while (k < eol && d[k] >= '!' && d[k] <= '~' && d[k] != ':') k++;
+    if (k == line) return 0;
+    k = skip_blanks(d, k, eol);
+    return k < eol && d[k] == ':';
+}
+
+/* Whether sip.py `_PREFIX` could start the line: a "|" within its first 64 bytes, before
+ * any CR. Such a line is left to the Python framing. */
+static int may_have_prefix(Bytes d, Size line, Size eol) {
+    Size last = line + PREFIX_BYTES < eol - 1 ? line + PREFIX_BYTES : eol - 1;
+    for (Size k = line; k <= last; k++) {
+        if (d[k] == '|') return 1;
+        if (d[k] == '\r') return 0;
+    }
+    return 0;
+}
+
+/* sip.py `_HEADER_BLOCK.match(data, first, cap)`: consecutive header lines, each ended
+ * by "\n" before `cap`. Returns the block's end, or -1 when a line needs the prefix
+ * rules (the caller then frames the block in Python). */
+static Size header_block(Bytes d, Size first, Size cap, Headers *h) {
+    Size line = first;
+    for (;;) {
+        const unsigned char *nl = memchr(d + line, '\n', (size_t)(cap - line));
+        if (nl == NULL) return line;
+        Size eol = (Size)(nl - d);
+        if (!named_header(d, line, eol, h) && !any_header(d, line, eol)) {
+            return may_have_prefix(d, line, eol) ? -1 : line;
+        }
+        line = eol + 1;
+    }
+}
+
+static PyObject *span_bytes(Bytes d, Span s) {
+    if (s.at < 0) Py_RETURN_NONE;
+    return PyBytes_FromStringAndSize((const char *)d + s.at, s.end - s.at);
+}
+
+/* One message as sip.py `_scan` gives it: (begin, end, line start, code, reason,
+ * method, block end, CSeq number, CSeq method, Call-ID, From user, To user, branch). */
+static PyObject *framed(Bytes d, const Start *s, Size block_end, const Headers *h) {
+    PyObject *t = PyTuple_New(13);
+    if (t == NULL) return NULL;
+    PyObject *items[13] = {
+        PyLong_FromSsize_t(s->begin),
+        PyLong_FromSsize_t(s->stop),
+        PyLong_FromSsize_t(s->line_start),
+        span_bytes(d, s->code),
+        s->reason.at < 0 ? PyBytes_FromStringAndSize("", 0) : span_bytes(d, s->reason),
+        s->method.at < 0 ? PyBytes_FromStringAndSize("", 0) : span_bytes(d, s->method),
+        PyLong_FromSsize_t(block_end),
+    };
+    for (int i = 0; i < 6; i++) items[7 + i] = span_bytes(d, h->group[i]);
+    for (int i = 0; i < 13; i++) {
+        if (items[i] == NULL) {
+            for (int j = 0; j < 13; j++) Py_XDECREF(items[j]);
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, i, items[i]);
+    }
+    return t;
+}
+
+/* sip.py `_scan`: every message of data[:end] with its header block; None when a block
+ * needs the Python framing. */
+static PyObject *scan(PyObject *module, PyObject *args) {
+    Py_buffer data, methods;
+    Py_ssize_t end;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "y*ny*", &data, &end, &methods)) return NULL;
+    Bytes d = data.buf;
+    if (end < 0 || end > data.len) end = end < 0 ? 0 : data.len;
+    PyObject *result = PyList_New(0);
+    Start current, next;
+    int more = result != NULL && next_start(d, 0, end, methods.buf, methods.len, &current);
+    while (more) {
+        int has_next = next_start(d, current.stop, end, methods.buf, methods.len, &next);
+        Size limit = has_next ? next.line_start : end;
+        Headers h = {{NONE, NONE, NONE, NONE, NONE, NONE}};
+        /* sip.py `_scan`: the header block starts on the line after the start line. */
+        const unsigned char *nl =
+            current.stop < limit ? memchr(d + current.stop, '\n', (size_t)(limit - current.stop))
+                                 : NULL;
+        Size block_end = limit;
+        if (nl != NULL) {
+            Size first = (Size)(nl - d) + 1;
+            Size cap = limit - first > MAX_HEADER_BLOCK ? first + MAX_HEADER_BLOCK : limit;
+            block_end = header_block(d, first, cap, &h);
+        }
+        PyObject *item = block_end < 0 ? NULL : framed(d, &current, block_end, &h);
+        if (item == NULL || PyList_Append(result, item) < 0) {
+            Py_XDECREF(item);
+            Py_CLEAR(result);
+            if (block_end < 0 && !PyErr_Occurred()) {
+                result = Py_None;
+                Py_INCREF(result);
+            }
+            break;
+        }
+        Py_DECREF(item);
+        current = next;
+        more = has_next;
+    }
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&methods);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"scan", scan, METH_VARARGS,
+     "scan(data, end, methods) -> list | None: sip.py's _scan, or None for Python."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_native", "Compiled framing of SIP message dumps.", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__native(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && PyModule_AddIntConstant(m, "MAX_HEADER_BLOCK", MAX_HEADER_BLOCK) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,13 @@
+MAX_HEADER_BLOCK: int
+
+def scan(
+    data: bytes, end: int, methods: bytes
+) -> (
+    list[
+        tuple[
+            int, int, int, bytes | None, bytes, bytes, int,
+            bytes | None, bytes | None, bytes | None, bytes | None, bytes | None, bytes | None,
+        ]
+    ]
+    | None
+): ...  # fmt: skip

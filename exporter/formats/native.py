@@ -1,0 +1,58 @@
+"""The compiled framing of the `sip` format, and the switch between it and the Python one.
+
+Owns whether SIP message dumps are framed by the C extension `exporter.formats._native`
+(built by the package's own build where a C compiler is found) or by `sip.py` alone, which
+stays the reference: the extension gives the same tuples as `sip._scan` and hands back any
+block it does not decide exactly. `SIP_LOG_EXPORTER_NATIVE=0` in the environment forces
+the Python framing; it is read once, when this module is first imported.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from exporter.events import SIP_METHODS
+
+ENVIRONMENT = "SIP_LOG_EXPORTER_NATIVE"
+# SIP's methods as the extension looks up a method glued to other text: " ACK BYE … ".
+_METHODS = b" " + b" ".join(sorted(m.encode("ascii") for m in SIP_METHODS)) + b" "
+
+Framed = tuple[
+    int, int, int, bytes | None, bytes, bytes, int,
+    bytes | None, bytes | None, bytes | None, bytes | None, bytes | None, bytes | None,
+]  # fmt: skip
+Scan = Callable[[bytes, int, bytes], list[Framed] | None]
+
+
+def _load() -> Scan | None:
+    try:
+        from exporter.formats._native import scan
+    except ImportError:  # installed where no C compiler was found: Python frames alone
+        return None
+    return scan
+
+
+_SCAN = _load()
+BUILT = _SCAN is not None
+ACTIVE = BUILT and os.environ.get(ENVIRONMENT, "1").strip() != "0"
+
+
+def sip_scan(data: bytes, end: int) -> list[Framed] | None:
+    """`sip._scan(data, end)` computed by the extension; None when it is not in use or
+    leaves this block to the Python framing."""
+    if not ACTIVE or _SCAN is None:
+        return None
+    return _SCAN(data, end, _METHODS)
+
+
+def compiled_scan(data: bytes, end: int) -> list[Framed] | None:
+    """The extension's answer whatever the switch says (for comparing the two framings)."""
+    return None if _SCAN is None else _SCAN(data, end, _METHODS)
+
+
+def path_name() -> str:
+    """Which framing runs, as the start-up log line says it."""
+    if ACTIVE:
+        return "native (C extension)"
+    return "pure Python" + (f" ({ENVIRONMENT}=0)" if BUILT else " (no C extension built)")
