@@ -105,7 +105,9 @@ _VIA_BRANCH = (
 )
 _NAMED = (
     _AT_NAME
-    + rb"(?:[cC](?(1)(?!)|(?i:seq)[ \t]*:[ \t]*(\d+)[ \t]+([A-Za-z]+))"
+    # CSeq's groups are taken only once the whole value is known to match: a group set and
+    # then given back keeps its stale bytes in `re` when a later group is already set.
+    + rb"(?:[cC](?(1)(?!)|(?i:seq)[ \t]*:[ \t]*(?=\d+[ \t]+[A-Za-z])(\d+)[ \t]+([A-Za-z]+))"
     + rb"|[cCiI](?(3)(?!)|(?:(?<=[cC])(?i:all-id)|(?<=[iI]))[ \t]*:[ \t]*([^\s]+))"
     + rb"|[fF](?(4)(?!)|(?i:rom)?"
     + _URI_USER
