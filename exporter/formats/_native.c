@@ -393,23 +393,21 @@ static PyObject *framed(Bytes d, const Start *s, Size block_end, const Headers *
     return t;
 }
 
-/* sip.py `_scan`: every message of data[:end] with its header block; None when a block
- * needs the Python framing. */
-static PyObject *scan(PyObject *module, PyObject *args) {
-    Py_buffer data, methods;
-    Py_ssize_t end;
-    (void)module;
-    if (!PyArg_ParseTuple(args, "y*ny*", &data, &end, &methods)) return NULL;
-    Bytes d = data.buf;
-    if (end < 0 || end > data.len) end = end < 0 ? 0 : data.len;
-    PyObject *result = PyList_New(0);
+/* What `frame` hands each message to: returns 0 to go on, -1 to stop (an error). */
+typedef int (*Emit)(void *context, Bytes d, const Start *start, Size block_end, const Headers *h);
+
+enum { FRAMED = 1, DECLINED = 0, STOPPED = -1 };
+
+/* sip.py `_scan`: every message of d[:end] with its header block, in order, handed to
+ * `emit`. DECLINED when a block needs the Python framing (nothing emitted is then of use). */
+static int frame(Bytes d, Size end, Bytes methods, Size methods_len, Emit emit, void *context) {
     Start current, next;
-    int more = result != NULL && next_start(d, 0, end, methods.buf, methods.len, &current);
+    int more = next_start(d, 0, end, methods, methods_len, &current);
     while (more) {
-        int has_next = next_start(d, current.stop, end, methods.buf, methods.len, &next);
+        int has_next = next_start(d, current.stop, end, methods, methods_len, &next);
         Size limit = has_next ? next.line_start : end;
         Headers h = {{NONE, NONE, NONE, NONE, NONE, NONE}};
-        /* sip.py `_scan`: the header block starts on the line after the start line. */
+        /* The header block starts on the line after the start line, if one is there. */
         const unsigned char *nl =
             current.stop < limit ? memchr(d + current.stop, '\n', (size_t)(limit - current.stop))
                                  : NULL;
@@ -419,19 +417,37 @@ static PyObject *scan(PyObject *module, PyObject *args) {
             Size cap = limit - first > MAX_HEADER_BLOCK ? first + MAX_HEADER_BLOCK : limit;
             block_end = header_block(d, first, cap, &h);
         }
-        PyObject *item = block_end < 0 ? NULL : framed(d, &current, block_end, &h);
-        if (item == NULL || PyList_Append(result, item) < 0) {
-            Py_XDECREF(item);
-            Py_CLEAR(result);
-            if (block_end < 0 && !PyErr_Occurred()) {
-                result = Py_None;
-                Py_INCREF(result);
-            }
-            break;
-        }
-        Py_DECREF(item);
+        if (block_end < 0) return DECLINED;
+        if (emit(context, d, &current, block_end, &h) < 0) return STOPPED;
         current = next;
         more = has_next;
+    }
+    return FRAMED;
+}
+
+static int append_framed(void *list, Bytes d, const Start *start, Size block_end,
+                         const Headers *h) {
+    PyObject *item = framed(d, start, block_end, h);
+    int failed = item == NULL || PyList_Append((PyObject *)list, item) < 0;
+    Py_XDECREF(item);
+    return failed ? -1 : 0;
+}
+
+/* sip.py `_scan` for Python: the list of message tuples, or None when a block needs the
+ * Python framing. */
+static PyObject *scan(PyObject *module, PyObject *args) {
+    Py_buffer data, methods;
+    Py_ssize_t end;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "y*ny*", &data, &end, &methods)) return NULL;
+    if (end < 0 || end > data.len) end = end < 0 ? 0 : data.len;
+    PyObject *result = PyList_New(0);
+    if (result != NULL) {
+        int done = frame(data.buf, end, methods.buf, methods.len, append_framed, result);
+        if (done != FRAMED) {
+            Py_CLEAR(result);
+            if (done == DECLINED) result = Py_NewRef(Py_None);
+        }
     }
     PyBuffer_Release(&data);
     PyBuffer_Release(&methods);
