@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exporter.formats import native, sip
+from exporter.formats import native, sip, timestamps
 from exporter.formats.options import SipOptions
 from exporter.formats.stream import Batch, RecordStream
 from exporter.formats.timestamps import FileClock, TimeSettings
@@ -35,28 +35,28 @@ FIXTURES = sorted(
 METHODS = native._METHODS
 
 
-def _compiled() -> native.Scan:
-    """The C `scan`, built in place first when this checkout has not built it yet."""
+def _compiled() -> tuple[native.Scan, native.DatedLine]:
+    """The C entry points, built in place first when this checkout has not built them."""
     try:
-        from exporter.formats._native import scan
+        from exporter.formats._native import dated_line, scan
     except ImportError:
         subprocess.run([sys.executable, str(ROOT / "scripts" / "build_native.py")], check=True)
-        from exporter.formats._native import scan
-    return scan
+        from exporter.formats._native import dated_line, scan
+    return scan, dated_line
 
 
-SCAN = _compiled()
+SCAN, DATED_LINE = _compiled()
 
 
 @contextmanager
 def framing(compiled: bool) -> Iterator[None]:
     """Parsers made and run inside frame with the C step (True) or in Python alone."""
-    saved = native._SCAN, native.ACTIVE
-    native._SCAN, native.ACTIVE = SCAN, compiled
+    saved = native._SCAN, native._DATED_LINE, native.ACTIVE
+    native._SCAN, native._DATED_LINE, native.ACTIVE = SCAN, DATED_LINE, compiled
     try:
         yield
     finally:
-        native._SCAN, native.ACTIVE = saved
+        native._SCAN, native._DATED_LINE, native.ACTIVE = saved
 
 
 def assert_same_scan(data: bytes, end: int) -> None:
@@ -87,6 +87,34 @@ def test_the_c_framing_decides_every_fixture_without_a_pipe(path: Path) -> None:
     data = path.read_bytes()
     if b"|" not in data:
         assert SCAN(data, len(data), METHODS) is not None
+
+
+def python_dated_line(data: bytes, floor: int, line: int) -> native.Dated | None:
+    """What `FileClock._nearest` finds walking up from `line`, when the first line that may
+    hold a stamp starts with `yyyy-mm-dd hh:mm:ss`: the reference for `dated_line`."""
+    for at in timestamps._lines_up(data, floor, line):
+        if timestamps._may_hold_stamp(data, at):
+            found = timestamps._STAMP_LINE.match(data, at)
+            if found is None or found["y"] is None or found.start("y") != at:
+                return None
+            return at, found["f"], found["z"]
+    return None
+
+
+def assert_same_dated_lines(data: bytes, lines: list[int]) -> None:
+    for floor, line in itertools.pairwise([-1, *lines]):
+        assert DATED_LINE(data, floor, line) == python_dated_line(data, floor, line)
+        assert DATED_LINE(data, -1, line) == python_dated_line(data, -1, line)
+
+
+def line_starts(data: bytes, most: int = 400) -> list[int]:
+    return [0, *line_ends(data, most)[:-1]]
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_the_c_dating_finds_every_fixtures_stamped_lines_as_python_does(path: Path) -> None:
+    data = path.read_bytes()
+    assert_same_dated_lines(data, line_starts(data))
 
 
 def test_the_c_framing_has_the_python_header_block_limit() -> None:
@@ -153,7 +181,9 @@ TOKENS = [
     b'To: <sip:bob@h>', b't:sip:@x', b'TO :sip:u', b'Via: SIP/2.0/UDP h;rport;branch=z9hG4bK1',
     b'v: SIP/2.0/TCP h ; BRANCH = z', b'Via: a;b, SIP/2.0/UDP c;branch=d', b'Via: x;branch=>',
     b'Via:', b'Content-Length: 0', b' folded', b'\tcont', b'X-Pipe: a|b', b'15|wvp | ',
-    b'[pod/a/b] ', b'2024-01-08 11:35:49.501 ', b'\xe6\x8e\xa5\xe6\x94\xb6\xef\xbc\x9a', b'|',
+    b'[pod/a/b] ', b'2024-01-08 11:35:49.501 ', b'2024-01-08T11:35:49,5Z', b'2024-13-45 10:00:00',
+    b'2023-09-01 23:19:35.558-0400]', b'2024-01-08 11:35:49.1234567891 +08:00 ', b'+08:001',
+    b'\xe6\x8e\xa5\xe6\x94\xb6\xef\xbc\x9a', b'|',
     b'\x00', b'recv 100 bytes from udp/1.2.3.4:5060 at 10:00:00.123:', b'<--- ', b'--->',
     b'tag: rcv', b'----', b'=', b'"', b':', b' ', b'\t', b'\r', b'\n', b'\r\n', b'\n\n',
     b'#012', b'\\r\\n',
@@ -190,6 +220,7 @@ def log_bytes(draw: st.DrawFn) -> bytes:
 def test_both_framings_scan_generated_logs_alike(data: bytes, more: st.DataObject) -> None:
     assert_same_scan(data, len(data))
     assert_same_scan(data, more.draw(st.integers(0, len(data))))
+    assert_same_dated_lines(data, line_starts(data, 50))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -200,3 +231,33 @@ def test_both_framings_parse_generated_logs_fed_in_random_pieces_alike(
     cuts = [cut % (len(data) + 1) for cut in cuts]
     python = parse_in_pieces(data, cuts, options, compiled=False)
     assert parse_in_pieces(data, cuts, options, compiled=True) == python
+
+
+@st.composite
+def stamp_lines(draw: st.DrawFn) -> bytes:
+    """Lines that start with a date and time, in the shapes stamps take and a few near them."""
+    digits = st.text("0123456789", min_size=0, max_size=12).map(str.encode)
+
+    def pick(usual: bytes, *others: bytes) -> bytes:
+        # The usual shape most of the time, so that what follows it is reached.
+        return draw(st.sampled_from([usual] * 3 + list(others)))
+
+    parts = [
+        pick(b"2024-01-08", b"2024-1-08", b"2024-01-0x", b"time:", b"recv "),
+        pick(b" ", b"T", b"\t", b"_", b""),
+        pick(b"11:35:49", b"11:35:4", b"11:3a:49", b"1:35:49"),
+        draw(st.sampled_from([b"", b".", b","])) + draw(digits),
+        draw(st.sampled_from([b"", b" "])),
+        draw(st.sampled_from([b"", b"Z", b"+08:00", b"-0400", b"+08:0", b"+0800", b"+8:00"])),
+        draw(st.sampled_from([b"", b":", b"1", b" ", b"]", b"\r", b" INFO x"])),
+    ]
+    return b"".join(parts)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.one_of(stamp_lines(), st.sampled_from(TOKENS)), max_size=8), st.booleans())
+def test_the_c_dating_reads_generated_stamp_lines_as_python_does(
+    lines: list[bytes], final_newline: bool
+) -> None:
+    data = b"\n".join(lines) + (b"\n" if final_newline else b"")
+    assert_same_dated_lines(data, line_starts(data))

@@ -393,6 +393,101 @@ static PyObject *framed(Bytes d, const Start *s, Size block_end, const Headers *
     return t;
 }
 
+/* --- Dating: the nearest stamped line above an event (timestamps.py `FileClock._nearest`) */
+
+/* timestamps.py `_may_hold_stamp`: a line can hold a stamp when it starts with `time:`,
+ * `send ` or `recv `, or has `dd:dd:dd` around a ':' among its first 90 bytes (the digits
+ * after that ':' may stand past the line's end, as in the Python slices). */
+static int may_hold_stamp(Bytes d, Size size, Size line) {
+    if (size - line >= 5 && (memcmp(d + line, "time:", 5) == 0 || memcmp(d + line, "send ", 5) == 0 ||
+                             memcmp(d + line, "recv ", 5) == 0))
+        return 1;
+    Size stop = line + 90 < size ? line + 90 : size;
+    const unsigned char *nl = memchr(d + line, '\n', (size_t)(stop - line));
+    if (nl != NULL) stop = (Size)(nl - d);
+    for (Size colon = line; colon < stop; colon++) {
+        if (d[colon] != ':' || colon < 2 || colon + 3 >= size) continue;
+        if (d[colon + 3] == ':' && is_digit(d[colon - 2]) && is_digit(d[colon - 1]) &&
+            is_digit(d[colon + 1]) && is_digit(d[colon + 2]))
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether d[at:] starts with `shape`, where '9' stands for any digit. */
+static int has_shape(Bytes d, Size size, Size at, const char *shape) {
+    Size n = (Size)strlen(shape);
+    if (size - at < n) return 0;
+    for (Size i = 0; i < n; i++) {
+        if (shape[i] == '9' ? !is_digit(d[at + i]) : d[at + i] != (unsigned char)shape[i]) return 0;
+    }
+    return 1;
+}
+
+/* timestamps.py `_STAMP_LINE`'s first alternative at a line's start, the common shape
+ * `yyyy-mm-dd[T \t]hh:mm:ss`, then `(?:[.,](\d{1,9}))?` and
+ * `(?:[ ]?(Z|[+-]\d{2}:?\d{2})(?![\d:]))?`. A digit first passes the header test and
+ * the empty prefix is tried first, so this is the match `_STAMP_LINE.match` finds. */
+static int date_time_at(Bytes d, Size size, Size line, Span *fraction, Span *zone) {
+    if (!has_shape(d, size, line, "9999-99-99") || !has_shape(d, size, line + 11, "99:99:99"))
+        return 0;
+    unsigned char between = d[line + 10];
+    if (between != 'T' && between != ' ' && between != '\t') return 0;
+    Size at = line + 19;
+    *fraction = NONE;
+    *zone = NONE;
+    if (at + 1 < size && (d[at] == '.' || d[at] == ',') && is_digit(d[at + 1])) {
+        Size e = at + 1;
+        while (e < size && e < at + 10 && is_digit(d[e])) e++;
+        *fraction = (Span){at + 1, e};
+        at = e;
+    }
+    Size z = at < size && d[at] == ' ' ? at + 1 : at, e = -1;
+    if (z < size && d[z] == 'Z') e = z + 1;
+    else if (has_shape(d, size, z + 1, "99") && z < size && (d[z] == '+' || d[z] == '-')) {
+        Size m = z + 3 < size && d[z + 3] == ':' ? z + 4 : z + 3;
+        if (has_shape(d, size, m, "99")) e = m + 2;
+    }
+    if (e >= 0 && !(e < size && (is_digit(d[e]) || d[e] == ':'))) *zone = (Span){z, e};
+    return 1;
+}
+
+/* timestamps.py `FileClock._nearest`, the common case: walking up from `line` (while
+ * lines start after `floor`, `_lines_up`), the first line that may hold a stamp, when it
+ * holds one of the common shape: its start (and the stamp's fraction and zone). -1
+ * otherwise: no such line, or one that Python must read. */
+static Size nearest_dated(Bytes d, Size size, Size floor, Size line, Span *fraction, Span *zone) {
+    if (line > size) line = size;
+    while (line > floor && line >= 0) {
+        if (may_hold_stamp(d, size, line)) return date_time_at(d, size, line, fraction, zone) ? line : -1;
+        if (line == 0) return -1;
+        line = line_start_of(d, line - 1);
+    }
+    return -1;
+}
+
+/* `nearest_dated` for Python: (line, fraction, zone), or None. */
+static PyObject *dated_line(PyObject *module, PyObject *args) {
+    Py_buffer data;
+    Py_ssize_t floor, line;
+    Span fraction, zone;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "y*nn", &data, &floor, &line)) return NULL;
+    Bytes d = data.buf;
+    Size found = nearest_dated(d, data.len, floor, line, &fraction, &zone);
+    PyObject *result = NULL;
+    if (found < 0) {
+        result = Py_NewRef(Py_None);
+    } else {
+        PyObject *f = span_bytes(d, fraction), *z = span_bytes(d, zone);
+        result = f && z ? Py_BuildValue("(nOO)", found, f, z) : NULL;
+        Py_XDECREF(f);
+        Py_XDECREF(z);
+    }
+    PyBuffer_Release(&data);
+    return result;
+}
+
 /* What `frame` hands each message to: returns 0 to go on, -1 to stop (an error). */
 typedef int (*Emit)(void *context, Bytes d, const Start *start, Size block_end, const Headers *h);
 
@@ -457,6 +552,9 @@ static PyObject *scan(PyObject *module, PyObject *args) {
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
      "scan(data, end, methods) -> list | None: sip.py's _scan, or None for Python."},
+    {"dated_line", dated_line, METH_VARARGS,
+     "dated_line(data, floor, line) -> (line, fraction, zone) | None: FileClock._nearest's "
+     "common case."},
     {NULL, NULL, 0, NULL},
 };
 

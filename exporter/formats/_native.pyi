@@ -11,3 +11,6 @@ def scan(
     ]
     | None
 ): ...  # fmt: skip
+def dated_line(
+    data: bytes, floor: int, line: int
+) -> tuple[int, bytes | None, bytes | None] | None: ...

@@ -30,6 +30,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
+from exporter.formats import native
+
 # How far into a line its own time stamp may start (log patterns put it first).
 _PREFIX_BYTES = 64
 
@@ -148,7 +150,12 @@ class FileClock:
 
     def _nearest(self, data: bytes, floor: int, position: int) -> Stamp | None:
         """The stamp of the last stamped line starting in (floor, position]."""
-        for line in _lines_up(data, floor, data.rfind(b"\n", 0, position) + 1):
+        start = data.rfind(b"\n", 0, position) + 1
+        common = native.dated_line(data, floor, start)
+        if common is not None:  # that line's stamp is `yyyy-mm-dd hh:mm:ss…` at its start
+            line, fraction, zone = common
+            return self._dated(line, data[line : line + 19], fraction, zone)
+        for line in _lines_up(data, floor, start):
             found = _stamp_at(data, line)
             if found is not None:
                 if found["th"] is not None:
@@ -173,7 +180,8 @@ class FileClock:
         start = found.start()
         try:
             if found["y"] is not None:
-                return Stamp(start, self._date_time(found))
+                whole = found.string[found.start("y") : found.end("s")]
+                return self._dated(start, whole, found["f"], found["z"])
             if found["mon"] is not None:
                 return Stamp(start, self._syslog(found))
             if found["epoch"] is not None:
@@ -184,28 +192,34 @@ class FileClock:
             return Stamp(start, None, UNREADABLE)
         return self._time_of_day(found)
 
-    def _date_time(self, found: re.Match[bytes]) -> float:
+    def _dated(self, start: int, whole: bytes, fraction: bytes | None, zone: bytes | None) -> Stamp:
+        """The stamp `yyyy-mm-dd hh:mm:ss` (`whole`) with its fraction and zone, if any."""
+        try:
+            return Stamp(start, self._date_time(whole, fraction, zone))
+        except ValueError:
+            return Stamp(start, None, UNREADABLE)
+
+    def _date_time(self, whole: bytes, fraction: bytes | None, raw_zone: bytes | None) -> float:
         # Busy logs write many stamps within one second: the date and time up to the
         # second (and the zone) are read once, the fraction added to them.
-        whole = found.string[found.start("y") : found.end("s")], found["z"]
-        known = self._seconds_of.get(whole)
+        known = self._seconds_of.get((whole, raw_zone))
         if known is None:
-            zone = _zone(found["z"], self._settings)
+            zone = _zone(raw_zone, self._settings)
             moment = datetime(
-                int(found["y"]),
-                int(found["mo"]),
-                int(found["d"]),
-                int(found["h"]),
-                int(found["mi"]),
-                int(found["s"]),
+                int(whole[0:4]),
+                int(whole[5:7]),
+                int(whole[8:10]),
+                int(whole[11:13]),
+                int(whole[14:16]),
+                int(whole[17:19]),
             )
             aware = moment if zone is None else moment.replace(tzinfo=zone)
             known = (_seconds(moment, zone), aware)
             if len(self._seconds_of) >= 4096:
                 self._seconds_of.clear()
-            self._seconds_of[whole] = known
+            self._seconds_of[whole, raw_zone] = known
         self._last = known[1]
-        return known[0] + _fraction(found["f"]) / 1_000_000
+        return known[0] + _fraction(fraction) / 1_000_000
 
     def _syslog(self, found: re.Match[bytes]) -> float:
         moment = datetime(
