@@ -3,7 +3,8 @@
  * Every input is framed twice by the C: once straight from libFuzzer's buffer, which is
  * exactly as long as the input (so AddressSanitizer sees a read one byte past it), and
  * once through the module's `scan` as Python calls it, whose answer must equal that of
- * the reference, sip.py's `_scan`, on the same bytes cut at two places; the stamp search
+ * the reference, sip.py's `_scan`, on the same bytes cut at two places, and each
+ * direction it reads must equal `SipParser._direction`'s; the stamp search
  * (`dated_line`) is run and compared the same way. A difference
  * aborts with both answers printed. Built and run by tests/test_native_fuzz.py; see
  * fuzz/README.md for a longer run.
@@ -17,9 +18,12 @@ static PyObject *reference;    /* exporter.formats.sip._scan */
 static PyObject *dated;        /* the reference for `dated_line`, defined below */
 static PyObject *method_names; /* exporter.formats.native._METHODS */
 
+static Words source_words[2]; /* utf-8 words; without and with require_wrapper */
+static PyObject *agrees;      /* the reference for `scan`, defined below */
+
 static int count_only(void *context, Bytes d, const Start *start, Size block_end,
-                      const Headers *h) {
-    (void)d, (void)start, (void)block_end, (void)h;
+                      const Headers *h, int direction) {
+    (void)d, (void)start, (void)block_end, (void)h, (void)direction;
     ++*(long *)context;
     return 0;
 }
@@ -57,35 +61,60 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         "            return at, found['f'], found['z']\n"
         "    return None\n");
     dated = import_attribute("__main__", "reference_dated");
+    /* Whether the C `scan` of data[:end] agrees with sip.py: the same tuples, or None
+     * where a "|" could start a prefix; each direction it read equal to
+     * `SipParser._direction`'s (tests/test_native.py `assert_same_scan`). */
+    PyRun_SimpleString(
+        "from exporter.formats import sip as _s, native as _n\n"
+        "from exporter.formats.options import SipOptions as _O\n"
+        "_parsers = [_s.SipParser(_O()), _s.SipParser(_O(require_wrapper=True))]\n"
+        "_codes = {None: _n.NOT_COUNTED, 'in': _n.IN, 'out': _n.OUT, 'unknown': _n.UNKNOWN}\n"
+        "def agrees(data, end, wrapper, compiled):\n"
+        "    if compiled is None:\n"
+        "        return b'|' in data[:end]\n"
+        "    parser, expected, prev_end = _parsers[wrapper], _s._scan(data, end), 0\n"
+        "    if [m[:13] for m in compiled] != [m[:13] for m in expected]:\n"
+        "        return False\n"
+        "    for m in compiled:\n"
+        "        d = parser._direction(data, prev_end, m[2], m[0])\n"
+        "        if m[13] and m[13] != _codes[d if d is None else d.value]:\n"
+        "            return False\n"
+        "        prev_end = m[6]\n"
+        "    return True\n"
+        "_words = [(_parsers[0]._words.table, False), (_parsers[1]._words.table, True)]\n");
+    agrees = import_attribute("__main__", "agrees");
+    PyObject *words = import_attribute("__main__", "_words");
+    for (int i = 0; i < 2; i++) {
+        if (!read_source_words(PyList_GET_ITEM(words, i), &source_words[i])) abort();
+    }
+    /* `words` stays referenced: source_words point into its bytes. */
     return 0;
 }
 
-static void compare(PyObject *bytes, Py_ssize_t end) {
-    PyObject *args = Py_BuildValue("(OnO)", bytes, end, method_names);
+static void compare(PyObject *bytes, Py_ssize_t end, int wrapper) {
+    PyObject *words = import_attribute("__main__", "_words");
+    PyObject *args = Py_BuildValue("(OnOO)", bytes, end, method_names,
+                                   PyList_GET_ITEM(words, wrapper));
     PyObject *compiled = scan(NULL, args);
-    PyObject *expected = PyObject_CallFunction(reference, "On", bytes, end);
-    if (compiled == NULL || expected == NULL) {
+    if (compiled == NULL) {
         PyErr_Print();
         abort();
     }
-    int same;
-    if (compiled == Py_None) {
-        /* Declined: only where a line may carry a prefix, i.e. data[:end] holds a "|". */
-        same = memchr(PyBytes_AS_STRING(bytes), '|', (size_t)end) != NULL;
-    } else {
-        same = PyObject_RichCompareBool(compiled, expected, Py_EQ);
+    PyObject *verdict = PyObject_CallFunction(agrees, "OniO", bytes, end, wrapper, compiled);
+    if (verdict == NULL) {
+        PyErr_Print();
+        abort();
     }
-    if (same != 1) {
-        fprintf(stderr, "difference at end=%zd\n", end);
+    if (verdict != Py_True) {
+        fprintf(stderr, "difference at end=%zd (require_wrapper=%d)\n", end, wrapper);
         PyObject_Print(compiled, stderr, 0);
-        fprintf(stderr, "\n");
-        PyObject_Print(expected, stderr, 0);
         fprintf(stderr, "\n");
         abort();
     }
+    Py_DECREF(verdict);
     Py_DECREF(args);
     Py_DECREF(compiled);
-    Py_DECREF(expected);
+    Py_DECREF(words);
 }
 
 /* `dated_line` from the start of the line holding `at`, against the reference. */
@@ -115,15 +144,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     long messages = 0;
     Span fraction, zone;
     Size cut = size ? (Size)(data[0] * size / 256) : 0;
-    frame(data, (Size)size, (Bytes)PyBytes_AS_STRING(method_names),
-          PyBytes_GET_SIZE(method_names), count_only, &messages);
+    for (int wrapper = 0; wrapper < 2; wrapper++) {
+        frame_with(data, (Size)size, (Size)size, (Bytes)PyBytes_AS_STRING(method_names),
+                   PyBytes_GET_SIZE(method_names), &source_words[wrapper], count_only, &messages);
+    }
     nearest_dated(data, (Size)size, -1, size ? line_start_of(data, (Size)size - 1) : 0,
                   &fraction, &zone);
     nearest_dated(data, (Size)size, -1, line_start_of(data, cut), &fraction, &zone);
     PyObject *bytes = PyBytes_FromStringAndSize((const char *)data, (Py_ssize_t)size);
-    compare(bytes, (Py_ssize_t)size);
+    compare(bytes, (Py_ssize_t)size, 0);
     /* A second end inside the input, as a reader's cut leaves it. */
-    compare(bytes, cut);
+    compare(bytes, cut, size ? data[size - 1] & 1 : 0);
     compare_dated(bytes, -1, size ? (Py_ssize_t)size - 1 : 0);
     compare_dated(bytes, cut / 2, cut);
     Py_DECREF(bytes);

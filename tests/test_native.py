@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exporter.formats import native, sip, timestamps
-from exporter.formats.options import SipOptions
+from exporter.formats.options import DirectionWords, SipOptions
 from exporter.formats.stream import Batch, RecordStream
 from exporter.formats.timestamps import FileClock, TimeSettings
 
@@ -59,14 +59,33 @@ def framing(compiled: bool) -> Iterator[None]:
         native._SCAN, native._DATED_LINE, native.ACTIVE = saved
 
 
+# Sources whose directions the C reads: default words, a required wrapper, GBK, own words.
+PARSERS = [
+    sip.SipParser(SipOptions()),
+    sip.SipParser(SipOptions(require_wrapper=True)),
+    sip.SipParser(SipOptions(encoding="gbk")),
+    sip.SipParser(SipOptions(direction_words=DirectionWords(("R", "<<", "收"), ("S", "sent")))),
+]
+CODES = {None: native.NOT_COUNTED, "in": native.IN, "out": native.OUT, "unknown": native.UNKNOWN}
+
+
 def assert_same_scan(data: bytes, end: int) -> None:
     """The C framing of data[:end] is the Python one, or declined where a line could
-    carry a supervisor prefix (a "|")."""
-    compiled = SCAN(data, end, METHODS)
-    if compiled is None:
-        assert b"|" in data[:end]
-    else:
-        assert compiled == sip._scan(data, end)
+    carry a supervisor prefix (a "|"); each direction it reads is `_direction`'s."""
+    expected = sip._scan(data, end)
+    for parser in PARSERS:
+        compiled = SCAN(data, end, METHODS, parser._native_words)
+        if compiled is None:
+            assert b"|" in data[:end]
+            continue
+        assert [m[:13] for m in compiled] == [m[:13] for m in expected]
+        prev_end = 0
+        for message in compiled:
+            if message[13] != native.UNDECIDED:
+                found = parser._direction(data, prev_end, message[2], message[0])
+                assert message[13] == CODES[found if found is None else found.value]
+            prev_end = message[6]
+    assert SCAN(data, end, METHODS, None) in (None, expected)
 
 
 def line_ends(data: bytes, most: int = 400) -> list[int]:
@@ -86,7 +105,7 @@ def test_the_c_framing_reads_every_fixture_cut_at_any_line_as_python_does(path: 
 def test_the_c_framing_decides_every_fixture_without_a_pipe(path: Path) -> None:
     data = path.read_bytes()
     if b"|" not in data:
-        assert SCAN(data, len(data), METHODS) is not None
+        assert SCAN(data, len(data), METHODS, None) is not None
 
 
 def python_dated_line(data: bytes, floor: int, line: int) -> native.Dated | None:
@@ -144,6 +163,7 @@ OPTIONS = (
     SipOptions(require_wrapper=True),
     SipOptions(syslog_escapes=True),
     SipOptions(encoding="gbk"),
+    SipOptions(direction_words=DirectionWords(("R", "<<", "收"), ("S", "sent"))),
 )
 
 
@@ -156,10 +176,21 @@ def test_both_framings_give_the_same_events_for_every_fixture_fed_in_pieces(path
         assert parse_in_pieces(data, cuts, options, compiled=True) == python
 
 
+def test_the_c_reads_the_direction_of_most_fixture_messages() -> None:
+    # Not a rule of the output (Python reads what the C leaves), but a guard that the
+    # compiled direction step is in use at all.
+    read = left = 0
+    for path in FIXTURES:
+        data = path.read_bytes()
+        for message in SCAN(data, len(data), METHODS, PARSERS[0]._native_words) or []:
+            read, left = (read + 1, left) if message[13] else (read, left + 1)
+    assert read > 4 * left
+
+
 def test_a_block_with_a_supervisor_prefix_is_left_to_python() -> None:
     data = b"15|wvp | SIP/2.0 200 OK\n15|wvp | CSeq: 1 INVITE\n15|wvp | x\n\n"
     # Only the prefix rule makes the second line a header line: the C declines the block.
-    assert SCAN(data, len(data), METHODS) is None
+    assert SCAN(data, len(data), METHODS, None) is None
     assert sip._scan(data, len(data))[0][7:9] == (b"1", b"INVITE")
 
 
@@ -261,3 +292,45 @@ def test_the_c_dating_reads_generated_stamp_lines_as_python_does(
 ) -> None:
     data = b"\n".join(lines) + (b"\n" if final_newline else b"")
     assert_same_dated_lines(data, line_starts(data))
+
+
+@st.composite
+def filler_lines(draw: st.DrawFn) -> bytes:
+    """Lines between a wrapper and its message: separators, `key: value` near the lengths
+    a filler line may have, and others."""
+    blanks = st.sampled_from([b"", b" ", b"\t", b"  "])
+    name = draw(st.sampled_from([b"t", b"T", b"_", b"1"])) + b"a" * draw(st.integers(20, 28))
+    value = b"v" * draw(st.integers(115, 125))
+    return draw(
+        st.sampled_from(
+            [
+                draw(blanks) + name + draw(blanks) + b":" + value + draw(blanks),
+                draw(blanks) + draw(st.text("-=~*#_.+ \t|", max_size=8)).encode(),
+                draw(st.sampled_from(TOKENS)),
+            ]
+        )
+    ) + draw(st.sampled_from([b"\n", b"\r\n", b"\r\r\n"]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from([b"recv 100 bytes\n", b"2024-01-08 INFO <---\n", "x 发送\n".encode()]),
+    st.lists(filler_lines(), max_size=4),
+    st.sampled_from([b"SIP/2.0 200 OK\r\nCSeq: 1 BYE\r\n\r\n", b"BYE sip:a SIP/2.0\n\n"]),
+)
+def test_the_c_reads_directions_over_generated_filler_lines(
+    wrapper: bytes, fillers: list[bytes], message: bytes
+) -> None:
+    data = wrapper + b"".join(fillers) + message
+    assert_same_scan(data, len(data))
+
+
+@pytest.mark.parametrize("name", [23, 24, 25, 26])
+@pytest.mark.parametrize("value", [119, 120, 121, 122])
+def test_the_c_reads_directions_over_filler_lines_of_every_length_near_the_limits(
+    name: int, value: int
+) -> None:
+    # A `key: value` line is filler up to a 25-byte key and a 120-byte value.
+    filler = b"t" + b"a" * name + b" :" + b"v" * value + b" \r\n"
+    data = b"recv 100 bytes\n" + filler + b"SIP/2.0 200 OK\r\nCSeq: 1 BYE\r\n\r\n"
+    assert_same_scan(data, len(data))

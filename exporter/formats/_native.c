@@ -368,11 +368,13 @@ static PyObject *span_bytes(Bytes d, Span s) {
 }
 
 /* One message as sip.py `_scan` gives it: (begin, end, line start, code, reason,
- * method, block end, CSeq number, CSeq method, Call-ID, From user, To user, branch). */
-static PyObject *framed(Bytes d, const Start *s, Size block_end, const Headers *h) {
-    PyObject *t = PyTuple_New(13);
+ * method, block end, CSeq number, CSeq method, Call-ID, From user, To user, branch,
+ * direction code). */
+static PyObject *framed(Bytes d, const Start *s, Size block_end, const Headers *h,
+                        int direction) {
+    PyObject *t = PyTuple_New(14);
     if (t == NULL) return NULL;
-    PyObject *items[13] = {
+    PyObject *items[14] = {
         PyLong_FromSsize_t(s->begin),
         PyLong_FromSsize_t(s->stop),
         PyLong_FromSsize_t(s->line_start),
@@ -382,9 +384,10 @@ static PyObject *framed(Bytes d, const Start *s, Size block_end, const Headers *
         PyLong_FromSsize_t(block_end),
     };
     for (int i = 0; i < 6; i++) items[7 + i] = span_bytes(d, h->group[i]);
-    for (int i = 0; i < 13; i++) {
+    items[13] = PyLong_FromLong(direction);
+    for (int i = 0; i < 14; i++) {
         if (items[i] == NULL) {
-            for (int j = 0; j < 13; j++) Py_XDECREF(items[j]);
+            for (int j = 0; j < 14; j++) Py_XDECREF(items[j]);
             Py_DECREF(t);
             return NULL;
         }
@@ -488,15 +491,210 @@ static PyObject *dated_line(PyObject *module, PyObject *args) {
     return result;
 }
 
+/* --- Direction: sip.py `SipParser._direction` and directions.py `Words` ------------- */
+
+/* How many words and marks a source may have for the C to read its directions, and how
+ * long each may be; a source with more is read in Python. */
+#define MAX_WORDS 64
+#define MAX_MARKS 8
+#define MAX_WORD_BYTES 64
+
+/* A direction word (directions.py `Word`): lowered, whole word only, incoming. */
+typedef struct {
+    const unsigned char *raw;
+    Size len;
+    int whole, incoming;
+} Word;
+
+typedef struct {
+    Word own[MAX_WORDS], builtin[MAX_WORDS];
+    int own_count, builtin_count;
+    const unsigned char *marks[MAX_MARKS];
+    Size mark_len[MAX_MARKS];
+    int mark_count, require_wrapper;
+} Words;
+
+/* The message's direction as `_frame` takes it: 0 for Python to read it. */
+enum { UNDECIDED = 0, IN = 1, OUT = 2, UNKNOWN = 3, NOT_COUNTED = 4 };
+
+/* sip.py `_WINDOW`: how far before a start line its wrapper may stand. */
+#define WINDOW 2048
+
+static unsigned char lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+/* directions.py `_WORD_BYTE`, on a lowered byte: [_0-9a-z\x80-\xff]. */
+static int word_byte(unsigned char c) {
+    return c == '_' || is_digit(c) || (c >= 'a' && c <= 'z') || c >= 0x80;
+}
+
+static int is_word_char(unsigned char c) { return c == '_' || is_digit(c) || is_letter(c); }
+
+/* sip.py `_FILLER` on the line d[line:position] (ending in "\n"), when it holds no "|" a
+ * prefix could end in: blanks around a run of `-=~|*#_.+`, or a short `key: value`
+ * (a letter, up to 24 more of `[\w-]`, blanks, ':', at most 120 bytes and blanks). */
+static int is_filler(Bytes d, Size line, Size position) {
+    if (position <= line || d[position - 1] != '\n') return 0;
+    Size end = position - 1;
+    if (end > line && d[end - 1] == '\r') end--;
+    if (memchr(d + line, '\r', (size_t)(end - line)) != NULL) return 0;
+    while (end > line && is_blank(d[end - 1])) end--;
+    Size k = skip_blanks(d, line, end);
+    Size marks = k;
+    while (marks < end && in_set("-=~|*#_.+", d[marks])) marks++;
+    if (marks == end) return 1;
+    if (k >= end || !is_letter(d[k])) return 0;
+    Size name = k + 1;
+    while (name < end && (is_word_char(d[name]) || d[name] == '-')) name++;
+    if (name - k - 1 > 24) return 0;
+    Size colon = skip_blanks(d, name, end);
+    return colon < end && d[colon] == ':' && end - (colon + 1) <= 120;
+}
+
+/* sip.py `_preamble_start`: from the message's line up over filler lines (at most
+ * `WINDOW` bytes, never before `floor`) to the line where its wrapper starts. -1 when a
+ * line on the way may hold a supervisor prefix ("|" in its first 65 bytes): Python walks. */
+static Size preamble_start(Bytes d, Size size, Size floor, Size line_start) {
+    Size position = line_start;
+    while (position > floor && line_start - position < WINDOW) {
+        /* `data.rfind(b"\n", floor, position - 1) + 1 or floor` */
+        Size previous = position - 1;
+        while (previous > floor && d[previous - 1] != '\n') previous--;
+        if (previous < floor) previous = floor;
+        unsigned char first = d[previous];
+        int filler_first = in_set(" \t\r\n-=~|*#_.+", first) || is_letter(first);
+        Size reach = previous + 65 < size ? previous + 65 : size;
+        int pipe = memchr(d + previous, '|', (size_t)(reach - previous)) != NULL;
+        if (!filler_first && !pipe) return previous;
+        if (pipe) return -1;
+        if (!is_filler(d, previous, position)) return previous;
+        position = previous;
+    }
+    return position;
+}
+
+/* directions.py `Words.direction`'s search over the reversed, lowered span: the word
+ * ending nearest before `end`, the first in `words` order at that end. */
+static int nearest_word(Bytes d, Size start, Size end, const Word *words, int count) {
+    for (Size q = end - 1; q >= start; q--) {
+        unsigned char last = lower(d[q]);
+        for (int i = 0; i < count; i++) {
+            const Word *w = &words[i];
+            Size s = q - w->len + 1;
+            if (w->raw[w->len - 1] != last || s < start) continue;
+            Size k = 0;
+            while (k < w->len && lower(d[s + k]) == w->raw[k]) k++;
+            if (k < w->len) continue;
+            if (w->whole && ((q + 1 < end && word_byte(lower(d[q + 1]))) ||
+                             (s > start && word_byte(lower(d[s - 1])))))
+                continue;
+            return w->incoming ? IN : OUT;
+        }
+    }
+    return UNDECIDED;
+}
+
+/* directions.py `_arrow_direction`: `<--` alone means in, `-->` alone out. */
+static int arrows(Bytes d, Size start, Size end) {
+    int left = 0, right = 0;
+    Size p = start;
+    while (p < end) {
+        Size e = p + 1;
+        while (e < end && d[e] == '-') e++;
+        if (d[p] == '<' && e - p - 1 >= 2) {
+            left = 1;
+            p = e;
+        } else if (d[p] == '-' && e - p >= 2 && e < end && d[e] == '>') {
+            right = 1;
+            p = e + 1;
+        } else {
+            /* No arrow starts inside a run of dashes that ends without a ">". */
+            p = d[p] == '-' ? e : p + 1;
+        }
+    }
+    return left == right ? UNDECIDED : left ? IN : OUT;
+}
+
+/* sip.py `SipParser._direction` for the message whose start line starts at `line_start`
+ * (its method or version at `begin`), the previous one's header block ending at `prev_end`. */
+static int direction_of(Bytes d, Size size, const Words *w, Size prev_end, Size line_start,
+                        Size begin) {
+    Size wrapper;
+    if (w->require_wrapper) {
+        /* The line right before the message: `data.rfind(b"\n", 0, max(line_start - 1, 0))` */
+        Size previous = line_start - 1 > 0 ? line_start - 1 : 0;
+        while (previous > 0 && d[previous - 1] != '\n') previous--;
+        wrapper = previous > prev_end ? previous : prev_end;
+    } else {
+        wrapper = preamble_start(d, size, prev_end, line_start);
+        if (wrapper < 0) return UNDECIDED;
+    }
+    for (int i = 0; i < w->mark_count; i++) {
+        Size n = w->mark_len[i];
+        for (Size p = wrapper; p + n <= begin; p++) {
+            if (memcmp(d + p, w->marks[i], (size_t)n) == 0) return NOT_COUNTED;
+        }
+    }
+    int found = nearest_word(d, wrapper, begin, w->own, w->own_count);
+    if (found == UNDECIDED) found = nearest_word(d, wrapper, begin, w->builtin, w->builtin_count);
+    if (found == UNDECIDED) found = arrows(d, wrapper, begin);
+    if (found == UNDECIDED) return w->require_wrapper ? NOT_COUNTED : UNKNOWN;
+    return found;
+}
+
+/* A list of directions.py `Word` tuples into `out`; 0 when it cannot be read here. */
+static int read_words(PyObject *list, Word *out, int *count) {
+    if (!PyTuple_Check(list) || PyTuple_GET_SIZE(list) > MAX_WORDS) return 0;
+    *count = (int)PyTuple_GET_SIZE(list);
+    for (int i = 0; i < *count; i++) {
+        PyObject *item = PyTuple_GET_ITEM(list, i);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 3) return 0;
+        PyObject *raw = PyTuple_GET_ITEM(item, 0);
+        if (!PyBytes_Check(raw) || PyBytes_GET_SIZE(raw) < 1 ||
+            PyBytes_GET_SIZE(raw) > MAX_WORD_BYTES)
+            return 0;
+        out[i] = (Word){(const unsigned char *)PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw),
+                        PyObject_IsTrue(PyTuple_GET_ITEM(item, 1)),
+                        PyObject_IsTrue(PyTuple_GET_ITEM(item, 2))};
+    }
+    return 1;
+}
+
+/* A source's `(table, require_wrapper)` (directions.py `Table`); 0 when the C cannot
+ * read its directions, which Python then reads. */
+static int read_source_words(PyObject *source, Words *w) {
+    if (!PyTuple_Check(source) || PyTuple_GET_SIZE(source) != 2) return 0;
+    PyObject *table = PyTuple_GET_ITEM(source, 0);
+    w->require_wrapper = PyObject_IsTrue(PyTuple_GET_ITEM(source, 1));
+    if (!PyTuple_Check(table) || PyTuple_GET_SIZE(table) != 3) return 0;
+    PyObject *marks = PyTuple_GET_ITEM(table, 2);
+    if (!read_words(PyTuple_GET_ITEM(table, 0), w->own, &w->own_count) ||
+        !read_words(PyTuple_GET_ITEM(table, 1), w->builtin, &w->builtin_count) ||
+        !PyTuple_Check(marks) || PyTuple_GET_SIZE(marks) > MAX_MARKS)
+        return 0;
+    w->mark_count = (int)PyTuple_GET_SIZE(marks);
+    for (int i = 0; i < w->mark_count; i++) {
+        PyObject *mark = PyTuple_GET_ITEM(marks, i);
+        if (!PyBytes_Check(mark) || PyBytes_GET_SIZE(mark) < 1) return 0;
+        w->marks[i] = (const unsigned char *)PyBytes_AS_STRING(mark);
+        w->mark_len[i] = PyBytes_GET_SIZE(mark);
+    }
+    return 1;
+}
+
 /* What `frame` hands each message to: returns 0 to go on, -1 to stop (an error). */
-typedef int (*Emit)(void *context, Bytes d, const Start *start, Size block_end, const Headers *h);
+typedef int (*Emit)(void *context, Bytes d, const Start *start, Size block_end, const Headers *h,
+                    int direction);
 
 enum { FRAMED = 1, DECLINED = 0, STOPPED = -1 };
 
 /* sip.py `_scan`: every message of d[:end] with its header block, in order, handed to
- * `emit`. DECLINED when a block needs the Python framing (nothing emitted is then of use). */
-static int frame(Bytes d, Size end, Bytes methods, Size methods_len, Emit emit, void *context) {
+ * `emit` with its direction (`direction_of`, when `words` is given; the direction
+ * searches may read up to `size`, as the Python ones do). DECLINED when a block needs the
+ * Python framing (nothing emitted is then of use). */
+static int frame_with(Bytes d, Size size, Size end, Bytes methods, Size methods_len,
+                      const Words *words, Emit emit, void *context) {
     Start current, next;
+    Size prev_end = 0;
     int more = next_start(d, 0, end, methods, methods_len, &current);
     while (more) {
         int has_next = next_start(d, current.stop, end, methods, methods_len, &next);
@@ -513,16 +711,22 @@ static int frame(Bytes d, Size end, Bytes methods, Size methods_len, Emit emit, 
             block_end = header_block(d, first, cap, &h);
         }
         if (block_end < 0) return DECLINED;
-        if (emit(context, d, &current, block_end, &h) < 0) return STOPPED;
+        int direction = words == NULL ? UNDECIDED
+                                      : direction_of(d, size, words, prev_end,
+                                                     current.line_start, current.begin);
+        if (emit(context, d, &current, block_end, &h, direction) < 0) return STOPPED;
+        prev_end = block_end;
         current = next;
         more = has_next;
     }
     return FRAMED;
 }
 
+
+
 static int append_framed(void *list, Bytes d, const Start *start, Size block_end,
-                         const Headers *h) {
-    PyObject *item = framed(d, start, block_end, h);
+                         const Headers *h, int direction) {
+    PyObject *item = framed(d, start, block_end, h, direction);
     int failed = item == NULL || PyList_Append((PyObject *)list, item) < 0;
     Py_XDECREF(item);
     return failed ? -1 : 0;
@@ -533,12 +737,17 @@ static int append_framed(void *list, Bytes d, const Start *start, Size block_end
 static PyObject *scan(PyObject *module, PyObject *args) {
     Py_buffer data, methods;
     Py_ssize_t end;
+    PyObject *source = Py_None;
+    Words words;
     (void)module;
-    if (!PyArg_ParseTuple(args, "y*ny*", &data, &end, &methods)) return NULL;
+    if (!PyArg_ParseTuple(args, "y*ny*|O", &data, &end, &methods, &source)) return NULL;
     if (end < 0 || end > data.len) end = end < 0 ? 0 : data.len;
+    /* Directions only for a source whose words the C can hold; Python reads the others. */
+    const Words *known = source != Py_None && read_source_words(source, &words) ? &words : NULL;
     PyObject *result = PyList_New(0);
     if (result != NULL) {
-        int done = frame(data.buf, end, methods.buf, methods.len, append_framed, result);
+        int done = frame_with(data.buf, data.len, end, methods.buf, methods.len, known,
+                              append_framed, result);
         if (done != FRAMED) {
             Py_CLEAR(result);
             if (done == DECLINED) result = Py_NewRef(Py_None);
@@ -551,7 +760,8 @@ static PyObject *scan(PyObject *module, PyObject *args) {
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
-     "scan(data, end, methods) -> list | None: sip.py's _scan, or None for Python."},
+     "scan(data, end, methods, words=None) -> list | None: sip.py's _scan (with each "
+     "message's direction when words are given), or None for Python."},
     {"dated_line", dated_line, METH_VARARGS,
      "dated_line(data, floor, line) -> (line, fraction, zone) | None: FileClock._nearest's "
      "common case."},

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 
 from exporter.events import SIP_METHODS
+from exporter.formats.directions import Table
 
 ENVIRONMENT = "SIP_LOG_EXPORTER_NATIVE"
 # SIP's methods as the extension looks up a method glued to other text: " ACK BYE … ".
@@ -20,9 +21,13 @@ _METHODS = b" " + b" ".join(sorted(m.encode("ascii") for m in SIP_METHODS)) + b"
 
 Framed = tuple[
     int, int, int, bytes | None, bytes, bytes, int,
-    bytes | None, bytes | None, bytes | None, bytes | None, bytes | None, bytes | None,
+    bytes | None, bytes | None, bytes | None, bytes | None, bytes | None, bytes | None, int,
 ]  # fmt: skip
-Scan = Callable[[bytes, int, bytes], list[Framed] | None]
+# The last item of a `Framed`: the message's direction, or 0 when Python is to read it.
+UNDECIDED, IN, OUT, UNKNOWN, NOT_COUNTED = range(5)
+# A source's direction words (directions.py `Table`) and whether it requires a wrapper.
+SourceWords = tuple[Table, bool]
+Scan = Callable[[bytes, int, bytes, SourceWords | None], list[Framed] | None]
 # A line's start, and the fraction and zone of its stamp `yyyy-mm-dd hh:mm:ss…`.
 Dated = tuple[int, bytes | None, bytes | None]
 DatedLine = Callable[[bytes, int, int], Dated | None]
@@ -42,12 +47,13 @@ BUILT = _LOADED is not None
 ACTIVE = BUILT and os.environ.get(ENVIRONMENT, "1").strip() != "0"
 
 
-def sip_scan(data: bytes, end: int) -> list[Framed] | None:
-    """`sip._scan(data, end)` computed by the extension; None when it is not in use or
-    leaves this block to the Python framing."""
+def sip_scan(data: bytes, end: int, words: SourceWords) -> list[Framed] | None:
+    """`sip._scan(data, end)` computed by the extension, with the direction of each
+    message it can read with the source's `words`; None when it is not in use or leaves
+    this block to the Python framing."""
     if not ACTIVE or _SCAN is None:
         return None
-    return _SCAN(data, end, _METHODS)
+    return _SCAN(data, end, _METHODS, words)
 
 
 def dated_line(data: bytes, floor: int, line: int) -> Dated | None:
@@ -59,9 +65,9 @@ def dated_line(data: bytes, floor: int, line: int) -> Dated | None:
     return _DATED_LINE(data, floor, line)
 
 
-def compiled_scan(data: bytes, end: int) -> list[Framed] | None:
+def compiled_scan(data: bytes, end: int, words: SourceWords | None = None) -> list[Framed] | None:
     """The extension's answer whatever the switch says (for comparing the two framings)."""
-    return None if _SCAN is None else _SCAN(data, end, _METHODS)
+    return None if _SCAN is None else _SCAN(data, end, _METHODS, words)
 
 
 def path_name() -> str:

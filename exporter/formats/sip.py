@@ -142,6 +142,7 @@ class SipParser:
         self._require_wrapper = options.require_wrapper
         self._syslog_escapes = options.syslog_escapes
         self._words = Words.for_source(options.encoding, options.direction_words)
+        self._native_words = (self._words.table, self._require_wrapper)
 
     def parse(self, data: bytes, *, final: bool) -> Parsed:
         end = len(data) if final else data.rfind(b"\n") + 1
@@ -186,20 +187,24 @@ class SipParser:
         ignored = 0
         prev_end = 0
         # The compiled step gives the same tuples, or None for a block it leaves to Python.
-        framed = native.sip_scan(data, end)
+        framed = native.sip_scan(data, end, self._native_words)
         if framed is None:
             framed = _scan(data, end)
         last = len(framed) - 1
         for index, message in enumerate(framed):
             line_start, block_end = message[2], message[6]
-            if index == last and block_end >= end and not final and None in message[7:]:
+            if index == last and block_end >= end and not final and None in message[7:13]:
                 # Still being written: neither ended by a line that is not a header nor
                 # already holding every header (loggers such as gosip and Asterisk write no
                 # blank line after the headers, so their last message must not wait for
                 # the next one).
                 consumed = _window_start(data, prev_end, line_start)
                 return Parsed(events, consumed, 0, ignored, offsets)
-            direction = self._direction(data, prev_end, line_start, message[0])
+            code = message[13]  # the direction when the compiled step read it
+            if code == native.UNDECIDED:
+                direction = self._direction(data, prev_end, line_start, message[0])
+            else:
+                direction = _DIRECTION_OF[code]
             if direction is None:
                 ignored += 1
             else:
@@ -228,7 +233,7 @@ class SipParser:
         return found
 
     def _event(self, message: native.Framed, direction: Direction) -> Event:
-        number, cseq_method, call_id, from_user, to_user, branch = message[7:]
+        number, cseq_method, call_id, from_user, to_user, branch = message[7:13]
         code = message[3]
         if code is None:
             kind, method, code_text, reason = Kind.REQUEST, message[5], "", ""
@@ -250,6 +255,9 @@ class SipParser:
         )
 
 
+# A direction as the compiled step gives it (`native.IN` …); None: not counted.
+_DIRECTION_OF = (None, Direction.IN, Direction.OUT, Direction.UNKNOWN, None)
+
 # The text of the usual methods and codes, looked up rather than decoded per message.
 _METHOD_TEXT = {method.encode(): method for method in SIP_METHODS}
 _CODE_TEXT = {f"{code:03d}".encode(): f"{code:03d}" for code in range(1000)}
@@ -262,8 +270,9 @@ _NO_HEADERS: _Headers = (None,) * 6
 
 def _scan(data: bytes, end: int) -> list[native.Framed]:
     """Every message of data[:end] as framing reads it: its start line (`_Start`), where
-    its header block ends, and what that block read (`_Headers`). The reference for the
-    compiled step (`native.sip_scan`), which gives the same tuples."""
+    its header block ends, what that block read (`_Headers`), and `native.UNDECIDED`
+    (`_frame` reads the direction). The reference for the compiled step
+    (`native.sip_scan`), which gives the same tuples, with the direction when it can."""
     framed: list[native.Framed] = []
     starts = _starts(data, end)
     last = len(starts) - 1
@@ -276,7 +285,7 @@ def _scan(data: bytes, end: int) -> list[native.Framed]:
             block = _HEADER_BLOCK.match(data, first, cap)
             block_end, headers = (block.end(), block.groups()) if block else (first, _NO_HEADERS)
         h = headers
-        framed.append((*start, block_end, h[0], h[1], h[2], h[3], h[4], h[5]))
+        framed.append((*start, block_end, h[0], h[1], h[2], h[3], h[4], h[5], native.UNDECIDED))
     return framed
 
 
