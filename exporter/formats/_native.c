@@ -1,14 +1,17 @@
-/* The compiled twin of the framing step of exporter/formats/sip.py.
+/* The compiled twin of the per-message steps of the `sip` format.
  *
- * `scan(data, end, methods)` frames data[:end] into SIP messages exactly as sip.py's
- * `_scan` does with its compiled patterns (`_VERSION`, `_REQUEST_HEAD`, `_HEADER_BLOCK`),
- * and returns the same list of tuples. The Python module is the reference: every rule
- * below names the pattern or function it mirrors, and where a block holds something this
- * file does not decide (a header line that only a supervisor prefix, `15|name | `, could
- * make a header line), `scan` returns None and the caller frames that block in Python.
+ * `scan(data, end, methods, words)` frames data[:end] into SIP messages exactly as
+ * sip.py's `_scan` does with its compiled patterns (`_VERSION`, `_REQUEST_HEAD`,
+ * `_HEADER_BLOCK`), returns the same tuples, and adds each message's direction as
+ * `SipParser._direction` reads it (directions.py `Words`). `dated_line` is the common case
+ * of timestamps.py `FileClock._nearest`. The Python modules are the reference: every rule
+ * below names the pattern or function it mirrors, and what this file does not decide is
+ * handed back: a block with a header line that only a supervisor prefix (`15|name | `)
+ * could make one (`scan` returns None), a wrapper whose lines may carry such a prefix
+ * (direction 0), a stamp of another shape (`dated_line` returns None).
  *
- * Plain C99: every read is bounded by `end` (or the header block's cap), nothing is
- * allocated per message but the Python objects returned.
+ * Plain C99: every read is bounded by the buffer's length (framing by `end`, a header
+ * block by its cap), nothing is allocated per message but the Python objects returned.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
