@@ -4,7 +4,8 @@
  * exactly as long as the input (so AddressSanitizer sees a read one byte past it), and
  * once through the module's `scan` as Python calls it, whose answer must equal that of
  * the reference, sip.py's `_scan`, on the same bytes cut at two places, and each
- * direction it reads must equal `SipParser._direction`'s; the stamp search
+ * direction and event it makes must equal `SipParser._direction`'s and `_event`'s; the
+ * stamp search
  * (`dated_line`) is run and compared the same way. A difference
  * aborts with both answers printed. Built and run by tests/test_native_fuzz.py; see
  * fuzz/README.md for a longer run.
@@ -79,9 +80,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         "        d = parser._direction(data, prev_end, m[2], m[0])\n"
         "        if m[13] and m[13] != _codes[d if d is None else d.value]:\n"
         "            return False\n"
+        "        if m[13] and m[14] != (None if d is None else parser._event(m, d)):\n"
+        "            return False\n"
         "        prev_end = m[6]\n"
         "    return True\n"
-        "_words = [(_parsers[0]._words.table, False), (_parsers[1]._words.table, True)]\n");
+        "_words = [(_parsers[0]._words.table, False), (_parsers[1]._words.table, True)]\n"
+        "_makers = [_parsers[0]._maker, _parsers[1]._maker]\n");
     agrees = import_attribute("__main__", "agrees");
     PyObject *words = import_attribute("__main__", "_words");
     for (int i = 0; i < 2; i++) {
@@ -93,8 +97,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 
 static void compare(PyObject *bytes, Py_ssize_t end, int wrapper) {
     PyObject *words = import_attribute("__main__", "_words");
-    PyObject *args = Py_BuildValue("(OnOO)", bytes, end, method_names,
-                                   PyList_GET_ITEM(words, wrapper));
+    PyObject *makers = import_attribute("__main__", "_makers");
+    PyObject *args = Py_BuildValue("(OnOOO)", bytes, end, method_names,
+                                   PyList_GET_ITEM(words, wrapper), PyList_GET_ITEM(makers, wrapper));
     PyObject *compiled = scan(NULL, args);
     if (compiled == NULL) {
         PyErr_Print();
@@ -115,6 +120,7 @@ static void compare(PyObject *bytes, Py_ssize_t end, int wrapper) {
     Py_DECREF(args);
     Py_DECREF(compiled);
     Py_DECREF(words);
+    Py_DECREF(makers);
 }
 
 /* `dated_line` from the start of the line holding `at`, against the reference. */

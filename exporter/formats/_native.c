@@ -370,14 +370,83 @@ static PyObject *span_bytes(Bytes d, Span s) {
     return PyBytes_FromStringAndSize((const char *)d + s.at, s.end - s.at);
 }
 
+/* --- Events: sip.py `SipParser._event` -------------------------------------------- */
+
+/* What an event is made of: the `Event` type, `Kind.REQUEST` and `Kind.RESPONSE`, the
+ * `Direction` of each direction code, the source's encoding, and sip.py's `_METHOD_TEXT`
+ * and `_CODE_TEXT`. Borrowed from the caller's arguments for one call. */
+typedef struct {
+    PyTypeObject *event;
+    PyObject *request, *response, *directions, *method_text, *code_text;
+    const char *encoding;
+} Maker;
+
+/* `x.decode("ascii", "replace") if x else ""` */
+static PyObject *ascii_text(PyObject *raw) {
+    if (raw == Py_None || PyBytes_GET_SIZE(raw) == 0) return PyUnicode_New(0, 0);
+    return PyUnicode_DecodeASCII(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), "replace");
+}
+
+/* `_METHOD_TEXT.get(method) or method.decode("ascii").upper()` */
+static PyObject *method_text(const Maker *m, PyObject *method) {
+    PyObject *known = PyDict_GetItemWithError(m->method_text, method);
+    if (known != NULL) return Py_NewRef(known);
+    if (PyErr_Occurred()) return NULL;
+    PyObject *text = ascii_text(method);
+    PyObject *upper = text ? PyObject_CallMethod(text, "upper", NULL) : NULL;
+    Py_XDECREF(text);
+    return upper;
+}
+
+/* sip.py `SipParser._event` for one framed message (`items`) going `direction`. */
+static PyObject *make_event(const Maker *m, PyObject *const *items, int direction) {
+    PyObject *fields[10] = {NULL};
+    PyObject *code = items[3];
+    if (code == Py_None) {
+        fields[0] = Py_NewRef(m->request);
+        fields[2] = method_text(m, items[5]);
+        fields[3] = PyUnicode_New(0, 0);
+        fields[4] = PyUnicode_New(0, 0);
+    } else {
+        /* `cseq_method or b""` */
+        PyObject *empty = PyBytes_FromStringAndSize("", 0);
+        fields[0] = Py_NewRef(m->response);
+        fields[2] = empty ? method_text(m, items[8] == Py_None ? empty : items[8]) : NULL;
+        Py_XDECREF(empty);
+        PyObject *known = PyDict_GetItemWithError(m->code_text, code);
+        fields[3] = known ? Py_NewRef(known) : ascii_text(code);
+        PyObject *reason = PyUnicode_Decode(PyBytes_AS_STRING(items[4]),
+                                            PyBytes_GET_SIZE(items[4]), m->encoding, "replace");
+        fields[4] = reason ? PyObject_CallMethod(reason, "strip", NULL) : NULL;
+        Py_XDECREF(reason);
+    }
+    fields[1] = Py_XNewRef(PyTuple_GetItem(m->directions, direction));
+    fields[5] = ascii_text(items[9]);
+    fields[6] = ascii_text(items[10]);
+    fields[7] = ascii_text(items[11]);
+    fields[8] = ascii_text(items[7]);
+    fields[9] = ascii_text(items[12]);
+    /* An `Event` is a named tuple: a tuple of its type holding the ten fields. */
+    PyObject *event = m->event->tp_alloc(m->event, 10);
+    for (int i = 0; i < 10; i++) {
+        if (fields[i] == NULL || event == NULL) {
+            for (int j = 0; j < 10; j++) Py_XDECREF(fields[j]);
+            Py_XDECREF(event);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < 10; i++) PyTuple_SET_ITEM(event, i, fields[i]);
+    return event;
+}
+
 /* One message as sip.py `_scan` gives it: (begin, end, line start, code, reason,
  * method, block end, CSeq number, CSeq method, Call-ID, From user, To user, branch,
- * direction code). */
+ * direction code, event). The event is made when the direction is read and counted. */
 static PyObject *framed(Bytes d, const Start *s, Size block_end, const Headers *h,
-                        int direction) {
-    PyObject *t = PyTuple_New(14);
+                        int direction, const Maker *maker) {
+    PyObject *t = PyTuple_New(15);
     if (t == NULL) return NULL;
-    PyObject *items[14] = {
+    PyObject *items[15] = {
         PyLong_FromSsize_t(s->begin),
         PyLong_FromSsize_t(s->stop),
         PyLong_FromSsize_t(s->line_start),
@@ -388,9 +457,16 @@ static PyObject *framed(Bytes d, const Start *s, Size block_end, const Headers *
     };
     for (int i = 0; i < 6; i++) items[7 + i] = span_bytes(d, h->group[i]);
     items[13] = PyLong_FromLong(direction);
-    for (int i = 0; i < 14; i++) {
+    int complete = 1;
+    for (int i = 0; i < 14; i++) complete = complete && items[i] != NULL;
+    int counted = direction >= 1 && direction <= 3; /* IN, OUT, UNKNOWN */
+    if (complete) {
+        items[14] = maker != NULL && counted ? make_event(maker, items, direction)
+                                             : Py_NewRef(Py_None);
+    }
+    for (int i = 0; i < 15; i++) {
         if (items[i] == NULL) {
-            for (int j = 0; j < 14; j++) Py_XDECREF(items[j]);
+            for (int j = 0; j < 15; j++) Py_XDECREF(items[j]);
             Py_DECREF(t);
             return NULL;
         }
@@ -727,44 +803,80 @@ static int frame_with(Bytes d, Size size, Size end, Bytes methods, Size methods_
 
 
 
-static int append_framed(void *list, Bytes d, const Start *start, Size block_end,
+typedef struct {
+    PyObject *list;
+    const Maker *maker;
+} Collected;
+
+static int append_framed(void *context, Bytes d, const Start *start, Size block_end,
                          const Headers *h, int direction) {
-    PyObject *item = framed(d, start, block_end, h, direction);
-    int failed = item == NULL || PyList_Append((PyObject *)list, item) < 0;
+    Collected *into = context;
+    PyObject *item = framed(d, start, block_end, h, direction, into->maker);
+    int failed = item == NULL || PyList_Append(into->list, item) < 0;
     Py_XDECREF(item);
     return failed ? -1 : 0;
 }
 
 /* sip.py `_scan` for Python: the list of message tuples, or None when a block needs the
  * Python framing. */
+/* A source's `(Event, Kind.REQUEST, Kind.RESPONSE, directions, encoding, method texts,
+ * code texts)` (sip.py `SipParser._maker`); 0 when it is not that shape. */
+static int read_maker(PyObject *source, Maker *m) {
+    if (!PyTuple_Check(source) || PyTuple_GET_SIZE(source) != 7) return 0;
+    PyObject *event = PyTuple_GET_ITEM(source, 0), *directions = PyTuple_GET_ITEM(source, 3);
+    PyObject *encoding = PyTuple_GET_ITEM(source, 4);
+    if (!PyType_Check(event) || !PyType_IsSubtype((PyTypeObject *)event, &PyTuple_Type) ||
+        !PyTuple_Check(directions) || PyTuple_GET_SIZE(directions) != 4 ||
+        !PyUnicode_Check(encoding) || !PyDict_Check(PyTuple_GET_ITEM(source, 5)) ||
+        !PyDict_Check(PyTuple_GET_ITEM(source, 6)))
+        return 0;
+    m->encoding = PyUnicode_AsUTF8(encoding);
+    if (m->encoding == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    m->event = (PyTypeObject *)event;
+    m->request = PyTuple_GET_ITEM(source, 1);
+    m->response = PyTuple_GET_ITEM(source, 2);
+    m->directions = directions;
+    m->method_text = PyTuple_GET_ITEM(source, 5);
+    m->code_text = PyTuple_GET_ITEM(source, 6);
+    return 1;
+}
+
+/* sip.py `_scan` for Python: the list of message tuples (with each message's direction
+ * and event when the source's words and event maker are given), or None when a block
+ * needs the Python framing. */
 static PyObject *scan(PyObject *module, PyObject *args) {
     Py_buffer data, methods;
     Py_ssize_t end;
-    PyObject *source = Py_None;
+    PyObject *source = Py_None, *making = Py_None;
     Words words;
+    Maker maker;
     (void)module;
-    if (!PyArg_ParseTuple(args, "y*ny*|O", &data, &end, &methods, &source)) return NULL;
+    if (!PyArg_ParseTuple(args, "y*ny*|OO", &data, &end, &methods, &source, &making)) return NULL;
     if (end < 0 || end > data.len) end = end < 0 ? 0 : data.len;
     /* Directions only for a source whose words the C can hold; Python reads the others. */
     const Words *known = source != Py_None && read_source_words(source, &words) ? &words : NULL;
-    PyObject *result = PyList_New(0);
-    if (result != NULL) {
+    Collected into = {PyList_New(0), making != Py_None && read_maker(making, &maker) ? &maker : NULL};
+    if (into.list != NULL) {
         int done = frame_with(data.buf, data.len, end, methods.buf, methods.len, known,
-                              append_framed, result);
+                              append_framed, &into);
         if (done != FRAMED) {
-            Py_CLEAR(result);
-            if (done == DECLINED) result = Py_NewRef(Py_None);
+            Py_CLEAR(into.list);
+            if (done == DECLINED) into.list = Py_NewRef(Py_None);
         }
     }
     PyBuffer_Release(&data);
     PyBuffer_Release(&methods);
-    return result;
+    return into.list;
 }
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
-     "scan(data, end, methods, words=None) -> list | None: sip.py's _scan (with each "
-     "message's direction when words are given), or None for Python."},
+     "scan(data, end, methods, words=None, maker=None) -> list | None: sip.py's _scan "
+     "(with each message's direction and event when words and maker are given), or None "
+     "for Python."},
     {"dated_line", dated_line, METH_VARARGS,
      "dated_line(data, floor, line) -> (line, fraction, zone) | None: FileClock._nearest's "
      "common case."},

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from exporter.events import SIP_METHODS
+from exporter.events import SIP_METHODS, Direction, Event, Kind
 from exporter.formats.directions import Table
 
 ENVIRONMENT = "SIP_LOG_EXPORTER_NATIVE"
@@ -22,12 +22,17 @@ _METHODS = b" " + b" ".join(sorted(m.encode("ascii") for m in SIP_METHODS)) + b"
 Framed = tuple[
     int, int, int, bytes | None, bytes, bytes, int,
     bytes | None, bytes | None, bytes | None, bytes | None, bytes | None, bytes | None, int,
+    Event | None,
 ]  # fmt: skip
 # The last item of a `Framed`: the message's direction, or 0 when Python is to read it.
 UNDECIDED, IN, OUT, UNKNOWN, NOT_COUNTED = range(5)
 # A source's direction words (directions.py `Table`) and whether it requires a wrapper.
 SourceWords = tuple[Table, bool]
-Scan = Callable[[bytes, int, bytes, SourceWords | None], list[Framed] | None]
+# What the extension makes events of (sip.py `SipParser._maker`).
+Maker = tuple[
+    type[Event], Kind, Kind, tuple[Direction | None, ...], str, dict[bytes, str], dict[bytes, str]
+]
+Scan = Callable[[bytes, int, bytes, SourceWords | None, Maker | None], list[Framed] | None]
 # A line's start, and the fraction and zone of its stamp `yyyy-mm-dd hh:mm:ss…`.
 Dated = tuple[int, bytes | None, bytes | None]
 DatedLine = Callable[[bytes, int, int], Dated | None]
@@ -47,13 +52,13 @@ BUILT = _LOADED is not None
 ACTIVE = BUILT and os.environ.get(ENVIRONMENT, "1").strip() != "0"
 
 
-def sip_scan(data: bytes, end: int, words: SourceWords) -> list[Framed] | None:
-    """`sip._scan(data, end)` computed by the extension, with the direction of each
-    message it can read with the source's `words`; None when it is not in use or leaves
-    this block to the Python framing."""
+def sip_scan(data: bytes, end: int, words: SourceWords, maker: Maker) -> list[Framed] | None:
+    """`sip._scan(data, end)` computed by the extension, with the direction and the event
+    of each message whose direction it can read with the source's `words`; None when it is
+    not in use or leaves this block to the Python framing."""
     if not ACTIVE or _SCAN is None:
         return None
-    return _SCAN(data, end, _METHODS, words)
+    return _SCAN(data, end, _METHODS, words, maker)
 
 
 def dated_line(data: bytes, floor: int, line: int) -> Dated | None:
@@ -65,9 +70,9 @@ def dated_line(data: bytes, floor: int, line: int) -> Dated | None:
     return _DATED_LINE(data, floor, line)
 
 
-def compiled_scan(data: bytes, end: int, words: SourceWords | None = None) -> list[Framed] | None:
-    """The extension's answer whatever the switch says (for comparing the two framings)."""
-    return None if _SCAN is None else _SCAN(data, end, _METHODS, words)
+def compiled_scan(data: bytes, end: int) -> list[Framed] | None:
+    """The extension's framing whatever the switch says (for comparing the two framings)."""
+    return None if _SCAN is None else _SCAN(data, end, _METHODS, None, None)
 
 
 def path_name() -> str:

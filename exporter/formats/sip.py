@@ -143,6 +143,10 @@ class SipParser:
         self._syslog_escapes = options.syslog_escapes
         self._words = Words.for_source(options.encoding, options.direction_words)
         self._native_words = (self._words.table, self._require_wrapper)
+        self._maker: native.Maker = (
+            Event, Kind.REQUEST, Kind.RESPONSE, _DIRECTION_OF[:4], self._encoding,
+            _METHOD_TEXT, _CODE_TEXT,
+        )  # fmt: skip
 
     def parse(self, data: bytes, *, final: bool) -> Parsed:
         end = len(data) if final else data.rfind(b"\n") + 1
@@ -187,7 +191,7 @@ class SipParser:
         ignored = 0
         prev_end = 0
         # The compiled step gives the same tuples, or None for a block it leaves to Python.
-        framed = native.sip_scan(data, end, self._native_words)
+        framed = native.sip_scan(data, end, self._native_words, self._maker)
         if framed is None:
             framed = _scan(data, end)
         last = len(framed) - 1
@@ -208,7 +212,7 @@ class SipParser:
             if direction is None:
                 ignored += 1
             else:
-                events.append(self._event(message, direction))
+                events.append(message[14] or self._event(message, direction))
                 offsets.append(line_start)
             prev_end = block_end
         consumed = end if final else max(prev_end, _window_start(data, prev_end, end))
@@ -285,7 +289,9 @@ def _scan(data: bytes, end: int) -> list[native.Framed]:
             block = _HEADER_BLOCK.match(data, first, cap)
             block_end, headers = (block.end(), block.groups()) if block else (first, _NO_HEADERS)
         h = headers
-        framed.append((*start, block_end, h[0], h[1], h[2], h[3], h[4], h[5], native.UNDECIDED))
+        framed.append(
+            (*start, block_end, h[0], h[1], h[2], h[3], h[4], h[5], native.UNDECIDED, None)
+        )
     return framed
 
 
