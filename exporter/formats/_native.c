@@ -3,7 +3,8 @@
  * `scan(data, end, methods, words)` frames data[:end] into SIP messages exactly as
  * sip.py's `_scan` does with its compiled patterns (`_VERSION`, `_REQUEST_HEAD`,
  * `_HEADER_BLOCK`), returns the same tuples, and adds each message's direction as
- * `SipParser._direction` reads it (directions.py `Words`). `dated_line` is the common case
+ * `SipParser._direction` reads it (directions.py `Words`) and, where that is read, its
+ * event as `SipParser._event` makes it. `dated_line` is the common case
  * of timestamps.py `FileClock._nearest`. The Python modules are the reference: every rule
  * below names the pattern or function it mirrors, and what this file does not decide is
  * handed back: a block with a header line that only a supervisor prefix (`15|name | `)
