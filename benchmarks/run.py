@@ -128,6 +128,7 @@ def targets(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     mtail_ratio = figures["mtail --one_shot"]["median_wall_s"] / ours
     met: dict[str, dict[str, Any]] = {
         "replay_vs_mtail_at_least_5x": {"value": mtail_ratio, "met": mtail_ratio >= 5},
+        **framing_targets(figures),
     }
     if "sustained" in results:
         rate = results["sustained"]["lines_per_s"]
@@ -150,6 +151,20 @@ def paced_targets(paced: dict[str, Any]) -> dict[str, dict[str, Any]]:
     kept = paced["500000"]["tools"]["sip-log-exporter"]
     met["follow_500000_kept_up"] = {"value": kept["caught_up_after_s"], "met": kept["kept_up"]}
     return met
+
+
+def framing_targets(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Replay on the C framing (the default) against mtail and grep -c, and what the C
+    framing gains over the Python one."""
+    ours = figures["sip-log-exporter replay"]["median_wall_s"]
+    grep = ours / figures["grep -c"]["median_wall_s"]
+    mtail = figures["mtail --one_shot"]["median_wall_s"] / ours
+    python = figures[side_by_side.PYTHON_FRAMING]["median_wall_s"] / ours
+    return {
+        "replay_native_vs_mtail_at_least_10x": {"value": mtail, "met": mtail >= 10},
+        "replay_native_within_5x_of_grep": {"value": grep, "met": grep <= 5},
+        "replay_python_framing_vs_native": {"value": python, "met": python >= 1},
+    }
 
 
 def table(results: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -23,6 +24,8 @@ from benchmarks import tools
 from benchmarks.corpus import Truth
 
 MTAIL_PROGRAMS = Path(__file__).resolve().parent / "mtail"
+BUILD_NATIVE = Path(__file__).resolve().parent.parent / "scripts" / "build_native.py"
+NATIVE_SWITCH = "SIP_LOG_EXPORTER_NATIVE"
 STATUS_LINE = "^SIP/2\\.0 [0-9][0-9][0-9] "
 
 
@@ -34,6 +37,15 @@ class Tool:
 
 
 UNMATCHED = "sip-log-exporter replay, transactions off"
+PYTHON_FRAMING = "sip-log-exporter replay, Python framing"
+
+
+def framings(corpus: Path) -> list[Tool]:
+    """Replay with the C framing of SIP dumps built (the first tool, the default where a
+    compiler is found) and replay forced onto the Python framing, the reference."""
+    subprocess.run([sys.executable, str(BUILD_NATIVE)], check=True)
+    command = [sys.executable, "-m", "exporter", "replay", str(corpus)]
+    return [Tool(PYTHON_FRAMING, command, {**tools.exporter_env(), NATIVE_SWITCH: "0"})]
 
 
 def tools_for(corpus: Path, mtail: str) -> list[Tool]:
@@ -47,6 +59,7 @@ def tools_for(corpus: Path, mtail: str) -> list[Tool]:
             [sys.executable, "-m", "exporter", "replay", str(corpus)],
             tools.exporter_env(),
         ),
+        *framings(corpus),
         Tool(
             UNMATCHED,
             [
@@ -129,6 +142,8 @@ def check(outputs: dict[str, bytes], truth: Truth) -> dict[str, bool]:
         "ours_responses_equal_truth": responses == truth.responses,
         "transactions_off_counts_the_same": ours(outputs[UNMATCHED].decode())
         == (responses, requests),
+        "python_framing_prints_the_same": outputs[PYTHON_FRAMING]
+        == outputs["sip-log-exporter replay"],
         "ours_requests_equal_truth": requests == truth.requests,
         "ours_code_method_equal_mtail": by_method_and_code(responses) == mtail,
         "mtail_code_method_equal_truth": mtail == by_method_and_code(truth.responses),

@@ -59,8 +59,8 @@ CODE_INFO = Metric(
 BUILD_INFO = Metric(
     "sip_exporter_build_info",
     "gauge",
-    ("version", "python_version"),
-    "The exporter's version; always 1.",
+    ("version", "python_version", "native"),
+    "The exporter's version, and whether SIP dumps are framed by the C extension; always 1.",
 )
 LINES = Metric("sip_exporter_lines_total", "counter", ("source",), "Complete lines read.")
 BYTES = Metric("sip_exporter_bytes_total", "counter", ("source",), "Bytes read from log files.")

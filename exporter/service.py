@@ -25,7 +25,7 @@ from prometheus_client.registry import CollectorRegistry
 from exporter import __version__, contract
 from exporter.catalog import Catalog
 from exporter.config import Config
-from exporter.formats import format_name
+from exporter.formats import format_name, native
 from exporter.ingest.watch import Waker
 from exporter.reader import Reader
 from exporter.serve.families import Family, families, info_rows
@@ -135,6 +135,7 @@ class Service:
         except OSError as error:
             raise ListenError(f"cannot listen on {address}: {error.strerror or error}") from None
         log.info("listening on %s, serving %s", address, telemetry_path)
+        log.info("framing SIP dumps: %s", native.path_name())
         self._install_signals()
         try:
             follow(self._reader, self._waker, self._stop.is_set, self._serve_reloads)

@@ -12,10 +12,11 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 # (systemd-analyze verify on the unit), sip-tester (SIPp: real SIP traffic for the
 # transaction matching tests), debootstrap (a stock Debian 12 root for the install test),
 # victoria-metrics (VictoriaMetrics and vmalert: the remote-write path of the multi-site test),
-# jsonnet (the monitoring mixin's generator).
+# jsonnet (the monitoring mixin's generator), gcc and python3-dev (the C framing of SIP
+# dumps), clang and libFuzzer (its fuzzer).
 missing=()
 for package in prometheus mtail chromium fonts-wqy-microhei systemd sip-tester debootstrap \
-  jsonnet victoria-metrics; do
+  jsonnet victoria-metrics gcc python3-dev clang libclang-rt-14-dev; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -36,7 +37,12 @@ if [ ! -x .venv/bin/python ] && ! python3 -m venv .venv >/dev/null 2>&1; then
 fi
 python=.venv/bin/python
 "$python" -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# The C framing in place (the editable install may leave it out); the suite then runs on
+# it, and its fast part runs again on the Python framing, the reference.
+"$python" scripts/build_native.py
 
 echo "== ruff";  "$python" -m ruff check . && "$python" -m ruff format --check .
 echo "== mypy";  "$python" -m mypy
-echo "== pytest"; "$python" -m pytest "$@"
+echo "== pytest (C framing)"; "$python" -m pytest "$@"
+echo "== pytest (Python framing)"
+SIP_LOG_EXPORTER_NATIVE=0 "$python" -m pytest -m "not system" "$@"

@@ -39,6 +39,7 @@ def test_the_quick_benchmark_counts_exactly_the_ground_truth_with_every_tool(
     assert figures["correct"] == {
         "ours_responses_equal_truth": True,
         "transactions_off_counts_the_same": True,
+        "python_framing_prints_the_same": True,
         "ours_requests_equal_truth": True,
         "ours_code_method_equal_mtail": True,
         "mtail_code_method_equal_truth": True,
@@ -50,6 +51,7 @@ def test_the_quick_benchmark_counts_exactly_the_ground_truth_with_every_tool(
     }
     assert set(figures["one_shot"]["tools"]) == {
         "sip-log-exporter replay",
+        "sip-log-exporter replay, Python framing",
         "sip-log-exporter replay, transactions off",
         "mtail --one_shot",
         "grep -c",

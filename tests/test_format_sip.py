@@ -185,6 +185,15 @@ def test_compact_header_names_are_read() -> None:
     )
 
 
+@pytest.mark.parametrize("broken", ["CSeq: 7", "CSeq: 7x INVITE", "CSeq: 7 \t"])
+def test_a_cseq_line_without_number_and_method_does_not_hide_the_next_one(broken: str) -> None:
+    # A CSeq line that is not `number method` reads as no CSeq at all, whatever header was
+    # read before it, and leaves the next CSeq line to be read.
+    data = message("Call-ID: tx-3@10.0.0.2", broken, "CSeq: 8 BYE", start="SIP/2.0 200 OK")
+    (event,) = parse_all(data)
+    assert (event.cseq, event.method, event.call_id) == ("8", "BYE", "tx-3@10.0.0.2")
+
+
 def test_a_message_whose_via_has_not_arrived_yet_is_held_until_it_has() -> None:
     # CSeq, Call-ID, From and To came first: without waiting for the Via, the branch would
     # depend on where a read ended.

@@ -36,7 +36,7 @@ UNIT = REPO / "config" / "systemd" / "sip-log-exporter.service"
 DOCKERFILE = REPO / "config" / "docker" / "Dockerfile"
 # What a user's checkout has: no build leftovers, no caches, no virtual environment.
 NOT_IN_A_CHECKOUT = shutil.ignore_patterns(
-    ".git", ".venv", "__pycache__", "build", "dist", "*.egg-info", ".*_cache", ".hypothesis"
+    ".git", ".venv", "__pycache__", "build", "dist", "*.egg-info", ".*_cache", ".hypothesis", "*.so"
 )
 
 

@@ -53,18 +53,27 @@ class Words:
     copy_marks: re.Pattern[bytes]
     # The source's own words, searched first; None when it has none.
     own: re.Pattern[bytes] | None = None
+    # The same words and marks as data, for the C framing (`Table`).
+    table: Table = ((), (), ())
 
     @classmethod
     def for_source(cls, encoding: str, own: DirectionWords | None = None) -> Words:
         # Incoming words end in an empty group, so `lastindex` tells the two apart. Every
         # alternative starts with a literal byte, which lets the search skip ahead.
-        incoming = _backwards(_ENGLISH_IN, encoding, b"()", True)
-        incoming += _backwards(_CHINESE_IN, encoding, b"()", False)
-        outgoing = _backwards(_ENGLISH_OUT, encoding, b"", True)
-        outgoing += _backwards(_CHINESE_OUT, encoding, b"", False)
-        marks = re.compile(b"|".join(re.escape(m.encode(encoding)) for m in _COPY_MARKS))
-        words = re.compile(b"|".join(incoming + outgoing), re.DOTALL)
-        return cls(words, marks, _own_pattern(own, encoding))
+        builtin = (
+            _entries(_ENGLISH_IN, encoding, incoming=True, whole=True)
+            + _entries(_CHINESE_IN, encoding, incoming=True, whole=False)
+            + _entries(_ENGLISH_OUT, encoding, incoming=False, whole=True)
+            + _entries(_CHINESE_OUT, encoding, incoming=False, whole=False)
+        )
+        marks = tuple(m.encode(encoding) for m in _COPY_MARKS)
+        mark_pattern = re.compile(b"|".join(re.escape(m) for m in marks))
+        words = re.compile(b"|".join(_backwards(word) for word in builtin), re.DOTALL)
+        own_words = _own_entries(own, encoding)
+        own_pattern = None
+        if own_words:
+            own_pattern = re.compile(b"|".join(_backwards(w) for w in own_words), re.DOTALL)
+        return cls(words, mark_pattern, own_pattern, (own_words, builtin, marks))
 
     def is_copy(self, data: bytes, start: int, end: int) -> bool:
         """Whether data[start:end], a message's wrapper, marks it as a logged copy."""
@@ -82,27 +91,38 @@ class Words:
         return Direction.IN if found.lastindex else Direction.OUT
 
 
-def _backwards(words: tuple[str, ...], encoding: str, mark: bytes, whole: bool) -> list[bytes]:
-    """Each word lowered and spelled backwards, with its whole-word test where `whole`."""
-    spelled = []
-    for word in words:
-        raw = word.encode(encoding).lower()
-        test = rb"(?<!%s.{%d})(?!%s)" % (_WORD_BYTE, len(raw), _WORD_BYTE)
-        spelled.append(re.escape(raw[::-1]) + (test if whole else b"") + mark)
-    return spelled
+# A direction word as searched: lowered in the source's encoding, whether it counts only as
+# a whole word, whether it means incoming. A source's `Table`: its own words, the built-in
+# words (each list in the order tried) and the copy marks.
+Word = tuple[bytes, bool, bool]
+Table = tuple[tuple[Word, ...], tuple[Word, ...], tuple[bytes, ...]]
 
 
-def _own_pattern(own: DirectionWords | None, encoding: str) -> re.Pattern[bytes] | None:
+def _entries(
+    words: tuple[str, ...], encoding: str, *, incoming: bool, whole: bool
+) -> tuple[Word, ...]:
+    return tuple((word.encode(encoding).lower(), whole, incoming) for word in words)
+
+
+def _backwards(word: Word) -> bytes:
+    """A word spelled backwards, with its whole-word test where it has one, and an empty
+    group when it means incoming."""
+    raw, whole, incoming = word
+    test = rb"(?<!%s.{%d})(?!%s)" % (_WORD_BYTE, len(raw), _WORD_BYTE)
+    return re.escape(raw[::-1]) + (test if whole else b"") + (b"()" if incoming else b"")
+
+
+def _own_entries(own: DirectionWords | None, encoding: str) -> tuple[Word, ...]:
     """A source's own words: an ASCII word counts as a whole word (SIPp's `R` is not the r
     of `Request`), anything else wherever it stands (`SIP<-`, 发送)."""
-    if own is None or not (own.incoming or own.outgoing):
-        return None
-    alternatives = []
-    for words, mark in ((own.incoming, b"()"), (own.outgoing, b"")):
+    if own is None:
+        return ()
+    entries: list[Word] = []
+    for words, incoming in ((own.incoming, True), (own.outgoing, False)):
         for word in words:
             whole = word.isascii() and word.replace("_", "a").isalnum()
-            alternatives += _backwards((word,), encoding, mark, whole)
-    return re.compile(b"|".join(alternatives), re.DOTALL)
+            entries += _entries((word,), encoding, incoming=incoming, whole=whole)
+    return tuple(entries)
 
 
 def _arrow_direction(data: bytes, start: int, end: int) -> Direction | None:

@@ -29,7 +29,7 @@ import re
 from bisect import bisect_left
 
 from exporter.events import SIP_METHODS, Direction, Event, Kind
-from exporter.formats import escapes, prefixes
+from exporter.formats import escapes, native, prefixes
 from exporter.formats.base import Parsed
 from exporter.formats.directions import Words
 from exporter.formats.options import SipOptions
@@ -105,7 +105,9 @@ _VIA_BRANCH = (
 )
 _NAMED = (
     _AT_NAME
-    + rb"(?:[cC](?(1)(?!)|(?i:seq)[ \t]*:[ \t]*(\d+)[ \t]+([A-Za-z]+))"
+    # CSeq's groups are taken only once the whole value is known to match: a group set and
+    # then given back keeps its stale bytes in `re` when a later group is already set.
+    + rb"(?:[cC](?(1)(?!)|(?i:seq)[ \t]*:[ \t]*(?=\d+[ \t]+[A-Za-z])(\d+)[ \t]+([A-Za-z]+))"
     + rb"|[cCiI](?(3)(?!)|(?:(?<=[cC])(?i:all-id)|(?<=[iI]))[ \t]*:[ \t]*([^\s]+))"
     + rb"|[fF](?(4)(?!)|(?i:rom)?"
     + _URI_USER
@@ -140,6 +142,11 @@ class SipParser:
         self._require_wrapper = options.require_wrapper
         self._syslog_escapes = options.syslog_escapes
         self._words = Words.for_source(options.encoding, options.direction_words)
+        self._native_words = (self._words.table, self._require_wrapper)
+        self._maker: native.Maker = (
+            Event, Kind.REQUEST, Kind.RESPONSE, _DIRECTION_OF[:4], self._encoding,
+            _METHOD_TEXT, _CODE_TEXT,
+        )  # fmt: skip
 
     def parse(self, data: bytes, *, final: bool) -> Parsed:
         end = len(data) if final else data.rfind(b"\n") + 1
@@ -183,31 +190,29 @@ class SipParser:
         offsets: list[int] = []
         ignored = 0
         prev_end = 0
-        starts = _starts(data, end)
-        last = len(starts) - 1
-        for index, start in enumerate(starts):
-            begin, line_end, line_start = start[0], start[1], start[2]
-            limit = end if index == last else starts[index + 1][2]
-            first = data.find(b"\n", line_end, limit) + 1
-            if first:
-                cap = first + _MAX_HEADER_BLOCK if limit - first > _MAX_HEADER_BLOCK else limit
-                block = _HEADER_BLOCK.match(data, first, cap)
-                block_end = block.end() if block else first
-                headers = block.groups() if block else _NO_HEADERS
-            else:
-                block_end, headers = limit, _NO_HEADERS
-            if index == last and block_end >= limit and not final and None in headers:
+        # The compiled step gives the same tuples, or None for a block it leaves to Python.
+        framed = native.sip_scan(data, end, self._native_words, self._maker)
+        if framed is None:
+            framed = _scan(data, end)
+        last = len(framed) - 1
+        for index, message in enumerate(framed):
+            line_start, block_end = message[2], message[6]
+            if index == last and block_end >= end and not final and None in message[7:13]:
                 # Still being written: neither ended by a line that is not a header nor
                 # already holding every header (loggers such as gosip and Asterisk write no
                 # blank line after the headers, so their last message must not wait for
                 # the next one).
                 consumed = _window_start(data, prev_end, line_start)
                 return Parsed(events, consumed, 0, ignored, offsets)
-            direction = self._direction(data, prev_end, line_start, begin)
+            code = message[13]  # the direction when the compiled step read it
+            if code == native.UNDECIDED:
+                direction = self._direction(data, prev_end, line_start, message[0])
+            else:
+                direction = _DIRECTION_OF[code]
             if direction is None:
                 ignored += 1
             else:
-                events.append(self._event(start, headers, direction))
+                events.append(message[14] or self._event(message, direction))
                 offsets.append(line_start)
             prev_end = block_end
         consumed = end if final else max(prev_end, _window_start(data, prev_end, end))
@@ -231,15 +236,15 @@ class SipParser:
             return Direction.UNKNOWN
         return found
 
-    def _event(self, start: _Start, headers: _Headers, direction: Direction) -> Event:
-        number, cseq_method, call_id, from_user, to_user, branch = headers
-        code = start[3]
+    def _event(self, message: native.Framed, direction: Direction) -> Event:
+        number, cseq_method, call_id, from_user, to_user, branch = message[7:13]
+        code = message[3]
         if code is None:
-            kind, method, code_text, reason = Kind.REQUEST, start[5], "", ""
+            kind, method, code_text, reason = Kind.REQUEST, message[5], "", ""
         else:
             kind, method = Kind.RESPONSE, cseq_method or b""
             code_text = _CODE_TEXT.get(code) or code.decode("ascii")
-            reason = start[4].decode(self._encoding, "replace").strip()
+            reason = message[4].decode(self._encoding, "replace").strip()
         return Event(
             kind,
             direction,
@@ -254,6 +259,9 @@ class SipParser:
         )
 
 
+# A direction as the compiled step gives it (`native.IN` …); None: not counted.
+_DIRECTION_OF = (None, Direction.IN, Direction.OUT, Direction.UNKNOWN, None)
+
 # The text of the usual methods and codes, looked up rather than decoded per message.
 _METHOD_TEXT = {method.encode(): method for method in SIP_METHODS}
 _CODE_TEXT = {f"{code:03d}".encode(): f"{code:03d}" for code in range(1000)}
@@ -262,6 +270,29 @@ _CODE_TEXT = {f"{code:03d}".encode(): f"{code:03d}" for code in range(1000)}
 # Via's branch (b"" for a Via without one; None: not there).
 _Headers = tuple[bytes | None, ...]
 _NO_HEADERS: _Headers = (None,) * 6
+
+
+def _scan(data: bytes, end: int) -> list[native.Framed]:
+    """Every message of data[:end] as framing reads it: its start line (`_Start`), where
+    its header block ends, what that block read (`_Headers`), and `native.UNDECIDED`
+    (`_frame` reads the direction). The reference for the compiled step
+    (`native.sip_scan`), which gives the same tuples, with the direction when it can."""
+    framed: list[native.Framed] = []
+    starts = _starts(data, end)
+    last = len(starts) - 1
+    for index, start in enumerate(starts):
+        limit = end if index == last else starts[index + 1][2]
+        first = data.find(b"\n", start[1], limit) + 1
+        block_end, headers = limit, _NO_HEADERS
+        if first:
+            cap = first + _MAX_HEADER_BLOCK if limit - first > _MAX_HEADER_BLOCK else limit
+            block = _HEADER_BLOCK.match(data, first, cap)
+            block_end, headers = (block.end(), block.groups()) if block else (first, _NO_HEADERS)
+        h = headers
+        framed.append(
+            (*start, block_end, h[0], h[1], h[2], h[3], h[4], h[5], native.UNDECIDED, None)
+        )
+    return framed
 
 
 # rsyslog's escapes of a CR and an LF. No two can overlap, so finding them in one pass

@@ -3,14 +3,12 @@
 Owns the time stamp formats of the logs the exporter reads and how each becomes Unix
 seconds: `2024-01-08 11:35:49.501` (logback, Spring Boot, FreeSWITCH's dated lines, SIPp),
 ISO 8601 with or without a zone (`2024-01-08T11:35:49.501+08:00`, `…Z`, Asterisk's
-`[2023-09-01 23:19:35.558-0400]`; SIPp's shortmessages put a tab between date and
-time), syslog's yearless `Nov  6 10:23:55` (also Asterisk's
-default `[May  2 10:00:00]`), Kamailio
-sipdump's epoch `time: 1695111111.123`, and FreeSWITCH siptrace's time of day only
-(`send 414 bytes to … at 17:28:37.346923:`) and pjsip's line-leading
-`10:00:00.137`, which take their date from the nearest
-earlier dated line of the same file. Stamps without a zone are read in the zone given;
-stamps without a year in the year given.
+`[2023-09-01 23:19:35.558-0400]`; SIPp's shortmessages put a tab between date and time),
+syslog's yearless `Nov  6 10:23:55` (also Asterisk's default `[May  2 10:00:00]`),
+Kamailio sipdump's epoch `time: 1695111111.123`, and FreeSWITCH siptrace's time of day
+only (`send 414 bytes to … at 17:28:37.346923:`) and pjsip's line-leading `10:00:00.137`,
+which take their date from the nearest earlier dated line of the same file. Stamps
+without a zone are read in the zone given; stamps without a year in the year given.
 
 A stamp counts only where a record can start: in the first bytes of a line (after a log
 pattern's `[`, a supervisor's `15|wvp-pro | `, a JSON `{"ts":"`), a syslog stamp only at
@@ -29,6 +27,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+
+from exporter.formats import native
 
 # How far into a line its own time stamp may start (log patterns put it first).
 _PREFIX_BYTES = 64
@@ -62,6 +62,7 @@ _STAMP_LINE = re.compile(
     + rb")",
     re.MULTILINE,
 )
+_FIELDS = ((0, 4), (5, 7), (8, 10), (11, 13), (14, 16), (17, 19))  # of yyyy-mm-dd hh:mm:ss
 _MONTH_NAMES = b"Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(b" ")
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
 
@@ -148,7 +149,10 @@ class FileClock:
 
     def _nearest(self, data: bytes, floor: int, position: int) -> Stamp | None:
         """The stamp of the last stamped line starting in (floor, position]."""
-        for line in _lines_up(data, floor, data.rfind(b"\n", 0, position) + 1):
+        start = data.rfind(b"\n", 0, position) + 1
+        if (common := native.dated_line(data, floor, start)) is not None:  # the common shape
+            return self._dated(common[0], data[common[0] : common[0] + 19], *common[1:])
+        for line in _lines_up(data, floor, start):
             found = _stamp_at(data, line)
             if found is not None:
                 if found["th"] is not None:
@@ -173,7 +177,8 @@ class FileClock:
         start = found.start()
         try:
             if found["y"] is not None:
-                return Stamp(start, self._date_time(found))
+                whole = found.string[found.start("y") : found.end("s")]
+                return self._dated(start, whole, found["f"], found["z"])
             if found["mon"] is not None:
                 return Stamp(start, self._syslog(found))
             if found["epoch"] is not None:
@@ -184,28 +189,25 @@ class FileClock:
             return Stamp(start, None, UNREADABLE)
         return self._time_of_day(found)
 
-    def _date_time(self, found: re.Match[bytes]) -> float:
+    def _dated(self, start: int, whole: bytes, fraction: bytes | None, raw: bytes | None) -> Stamp:
+        """The stamp `yyyy-mm-dd hh:mm:ss` (`whole`) with its fraction and zone, if any."""
         # Busy logs write many stamps within one second: the date and time up to the
         # second (and the zone) are read once, the fraction added to them.
-        whole = found.string[found.start("y") : found.end("s")], found["z"]
-        known = self._seconds_of.get(whole)
+        known = self._seconds_of.get((whole, raw))
         if known is None:
-            zone = _zone(found["z"], self._settings)
-            moment = datetime(
-                int(found["y"]),
-                int(found["mo"]),
-                int(found["d"]),
-                int(found["h"]),
-                int(found["mi"]),
-                int(found["s"]),
-            )
-            aware = moment if zone is None else moment.replace(tzinfo=zone)
-            known = (_seconds(moment, zone), aware)
+            try:
+                zone = _zone(raw, self._settings)
+                year, month, day, hour, minute, second = (int(whole[a:b]) for a, b in _FIELDS)
+                moment = datetime(year, month, day, hour, minute, second)
+                aware = moment if zone is None else moment.replace(tzinfo=zone)
+                known = (_seconds(moment, zone), aware)
+            except ValueError:
+                return Stamp(start, None, UNREADABLE)
             if len(self._seconds_of) >= 4096:
                 self._seconds_of.clear()
-            self._seconds_of[whole] = known
+            self._seconds_of[whole, raw] = known
         self._last = known[1]
-        return known[0] + _fraction(found["f"]) / 1_000_000
+        return Stamp(start, known[0] + _fraction(fraction) / 1_000_000)
 
     def _syslog(self, found: re.Match[bytes]) -> float:
         moment = datetime(

@@ -16,6 +16,7 @@ from exporter import __version__, contract
 from exporter.catalog import CodeInfo
 from exporter.count.silence import REASONS as SILENCE_REASONS
 from exporter.count.tally import HistogramValue, Labels, TallySnapshot
+from exporter.formats import native
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,8 @@ def families(
     """All families of one scrape; with `service=False` (replay) only what the logs
     determine: no build info, no gauges, no checkpoint counters."""
     if service:
-        yield Family(contract.BUILD_INFO, {(__version__, platform.python_version()): 1})
+        build = (__version__, platform.python_version(), "true" if native.ACTIVE else "false")
+        yield Family(contract.BUILD_INFO, {build: 1})
     for histogram in contract.HISTOGRAMS:
         values = view.tally.histograms.get(histogram.name, {})
         yield Family(histogram, dict.fromkeys(values, 0), histograms=values)
